@@ -1,0 +1,60 @@
+# Everything starts from a bare Python 3.11: `make test` and `make contract` create .venv on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+CLIENT := generated/juspay-visa-agentic-client
+STAMP  := $(VENV)/.installed
+CLIENT_FILES := $(shell find $(CLIENT) -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: install test lint typecheck check-generated regenerate contract mock bench package lock clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml $(CLIENT_FILES)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps --force-reinstall ./$(CLIENT)
+	@touch $@
+
+test: install lint typecheck check-generated
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy harness scripts contract_tests tests
+	cd $(CLIENT) && ../../$(VENV)/bin/mypy --strict juspay_visa_agentic_client
+
+check-generated: install
+	$(PY) scripts/regenerate.py --check
+
+regenerate: install
+	$(PY) scripts/regenerate.py
+	$(PIP) install --no-deps --force-reinstall ./$(CLIENT)
+
+contract: install
+	$(PY) scripts/contract_check.py $(ARGS)
+
+mock: install
+	$(PY) scripts/mock_server.py $(ARGS)
+
+bench: install
+	$(PY) scripts/bench.py $(ARGS)
+
+package: install
+	rm -rf dist
+	$(PY) -m build --outdir dist $(CLIENT)
+
+# Re-resolve the pinned tool set (pyproject's exact pins plus their dependencies) into requirements.lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > .lock-venv/in.txt
+	.lock-venv/bin/pip install --disable-pip-version-check -q -r .lock-venv/in.txt
+	.lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel | sort -f > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) reports dist .mypy_cache .ruff_cache .hypothesis .schemathesis

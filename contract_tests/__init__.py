@@ -1,0 +1,1 @@
+"""Contract suites: schemathesis + hypothesis property tests run against the embedded mock or the sandbox."""

@@ -1,0 +1,35 @@
+"""Shared command-line plumbing: one-line errors and exit codes for every script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from harness.errors import HarnessError
+
+EXIT_OK = 0
+EXIT_VIOLATION = 1
+EXIT_ERROR = 2
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line on stderr and exit code 2, never a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> NoReturn:
+    """Run a script's main; a HarnessError becomes one line on stderr and exit code 2."""
+    try:
+        code = main(argv)
+    except HarnessError as exc:
+        prog = sys.argv[0].rsplit("/", 1)[-1]
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        code = EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = EXIT_ERROR
+    sys.exit(code)

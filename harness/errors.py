@@ -1,0 +1,32 @@
+"""The one exception root of the harness.
+
+    HarnessError            a problem the user must fix; scripts print it on one line and exit 2
+    ├── UsageError          bad command-line arguments or settings
+    ├── SpecError           the OpenAPI document is unreadable or invalid
+    ├── TargetRefused       the contract target is neither loopback nor the Juspay sandbox
+    └── TargetUnreachable   the target did not answer (an outage, never a contract violation)
+
+Contract violations are not exceptions: the runner reports them and the scripts exit 1.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base class: a configuration or environment problem, reported on one line with exit code 2."""
+
+
+class UsageError(HarnessError):
+    """Bad command-line arguments or settings."""
+
+
+class SpecError(HarnessError):
+    """The OpenAPI document cannot be read or does not validate."""
+
+
+class TargetRefused(HarnessError):
+    """The target host is not allowed; nothing was sent to it."""
+
+
+class TargetUnreachable(HarnessError):
+    """The target did not answer; reported as an outage, not as a violation."""

@@ -1,0 +1,126 @@
+"""Reading the vendored OpenAPI document: load, validate, hash, and list its inferred parts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import SpecError
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+PROVENANCE_PATH = ROOT / "spec" / "provenance.json"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node))
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def load(path: Path = SPEC_PATH) -> dict[str, Any]:
+    """Parse the document; SpecError if it is missing or is not a YAML/JSON mapping."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise SpecError(f"{path} is not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path} does not hold an OpenAPI document (top level is not a mapping)")
+    return data
+
+
+def validate(document: dict[str, Any], path: Path = SPEC_PATH) -> None:
+    """Validate against the OpenAPI 3.x meta-schema; SpecError with the first problem found."""
+    from openapi_spec_validator import validate as _validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    try:
+        _validate(document)
+    except OpenAPIValidationError as exc:
+        where = "/".join(str(p) for p in getattr(exc, "path", ()) or ())
+        message = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise SpecError(
+            f"{path} is not a valid OpenAPI document: {message}" + (f" (at {where})" if where else "")
+        ) from None
+    except Exception as exc:  # the validator raises assorted errors for documents it cannot even walk
+        raise SpecError(f"{path} is not a valid OpenAPI document: {str(exc).splitlines()[0]}") from None
+
+
+def load_valid(path: Path = SPEC_PATH) -> dict[str, Any]:
+    document = load(path)
+    validate(document, path)
+    return document
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_provenance(path: Path = PROVENANCE_PATH) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def write_provenance(data: dict[str, Any], path: Path = PROVENANCE_PATH) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One `x-inferred` or `x-doc-conflict` marker and the JSON pointer of the element carrying it."""
+
+    kind: str  # "inferred" or "doc-conflict"
+    id: str
+    pointer: str
+    detail: dict[str, Any]
+
+
+def markers(document: dict[str, Any]) -> Iterator[Marker]:
+    """Every inferred part and every recorded contradiction, in document order."""
+
+    def walk(node: Any, pointer: str) -> Iterator[Marker]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("x-inferred", "x-doc-conflict"):
+                    for item in value if isinstance(value, list) else [value]:
+                        yield Marker(key[2:], str(item.get("id", "")), pointer or "/", item)
+                else:
+                    yield from walk(value, f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from walk(value, f"{pointer}/{index}")
+
+    yield from walk(document, "")
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(path, METHOD, operation) for every operation of the document."""
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}:
+                yield path, method.upper(), operation
