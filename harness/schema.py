@@ -23,3 +23,35 @@ def resolve(document: dict[str, Any], node: Any) -> Any:
     if isinstance(node, list):
         return [resolve(document, value) for value in node]
     return node
+
+
+class ResponseSchemas:
+    """The documented response schema of every (operationId, status), compiled once."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        import jsonschema_rs
+
+        from harness import spec
+
+        self.by_path: dict[str, str] = {}
+        self._validators: dict[tuple[str, str], Any] = {}
+        self.inferred: dict[tuple[str, str], str] = {}
+        for path, _, raw in spec.operations(document):
+            operation = resolve(document, raw)
+            self.by_path[path] = operation["operationId"]
+            for status, response in operation["responses"].items():
+                key = (operation["operationId"], status)
+                schema = response["content"]["application/json"]["schema"]
+                self._validators[key] = jsonschema_rs.Draft202012Validator(schema)
+                if "x-inferred" in response:
+                    self.inferred[key] = response["x-inferred"]["id"]
+
+    def documented(self, operation_id: str, status: int) -> bool:
+        return (operation_id, str(status)) in self._validators
+
+    def errors(self, operation_id: str, status: int, body: Any) -> list[str]:
+        """Schema errors of `body` for that status; ["undocumented status"] when the spec lacks it."""
+        validator = self._validators.get((operation_id, str(status)))
+        if validator is None:
+            return [f"status {status} is not documented for {operation_id}"]
+        return [error.message for error in validator.iter_errors(body)]

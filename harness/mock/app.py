@@ -1,0 +1,347 @@
+"""The mock's ASGI application: request checks driven by the vendored spec, then the OTP session rules.
+
+A plain ASGI callable rather than a framework: the mock has two operations and a small control surface,
+and owning the body reading is what lets it cap size, depth and read time and answer every malformed
+request with a documented 400 instead of a framework's own error page.
+
+Request checks run in this order, each answered with the spec's `JuspayError` body:
+405 (known path, method not POST) · 404 (unknown path) · 401 (Basic credentials) · 400 (missing
+`x-merchantid`) · 401 (merchant not the configured one) · 400 (content type, size, read timeout, UTF-8,
+JSON, depth, not an object, request schema). Then the session rules (`sessions.py`) decide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import math
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+import jsonschema_rs
+
+from harness import spec
+from harness.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
+from harness.schema import resolve
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+CONTROL_PREFIX = "/__mock__/"
+DEFAULT_API_KEY = "mock_api_key"
+DEFAULT_MERCHANT_ID = "mock_merchant"
+
+
+@dataclass(frozen=True)
+class MockSettings:
+    api_key: str = DEFAULT_API_KEY
+    merchant_id: str = DEFAULT_MERCHANT_ID
+    seed: int | None = None
+    limits: Limits = field(default_factory=Limits)
+    max_body_bytes: int = 64 * 1024
+    max_depth: int = 32
+    body_timeout_seconds: float = 10.0
+
+    def __repr__(self) -> str:  # the API key stays out of logs and tracebacks
+        return f"MockSettings(merchant_id={self.merchant_id!r}, seed={self.seed!r}, limits={self.limits!r})"
+
+
+class RequestError(Exception):
+    """A request the mock refuses before any session rule runs; becomes a JuspayError body."""
+
+    def __init__(self, status: int, code: str, message: str, field: str = "NA") -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def juspay_error(status: int, code: str, message: str, field: str = "NA") -> dict[str, Any]:
+    error_code = {401: "access_denied", 404: "not_found", 405: "method_not_allowed"}.get(status, "invalid_request")
+    user_message = {401: "Unauthorized.", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Invalid request.")
+    category = "USER_ERROR"
+    return {
+        "status": "error",
+        "error_code": error_code,
+        "error_message": message,
+        "error_info": {
+            "code": code,
+            "category": category,
+            "user_message": user_message,
+            "developer_message": message,
+            "fields": field,
+        },
+    }
+
+
+def _depth(value: Any, limit: int, level: int = 1) -> bool:
+    """True when `value` nests deeper than `limit` containers."""
+    if level > limit:
+        return True
+    if isinstance(value, dict):
+        return any(_depth(v, limit, level + 1) for v in value.values() if isinstance(v, dict | list))
+    if isinstance(value, list):
+        return any(_depth(v, limit, level + 1) for v in value if isinstance(v, dict | list))
+    return False
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    validator: Any  # jsonschema_rs validator compiled once from the spec's request schema
+
+
+def load_operations() -> dict[str, Operation]:
+    document = spec.load()
+    found = {}
+    for path, method, raw in spec.operations(document):
+        assert method == "POST", "the mock serves POST operations only"
+        schema = resolve(document, raw)["requestBody"]["content"]["application/json"]["schema"]
+        found[path] = Operation(raw["operationId"], jsonschema_rs.Draft202012Validator(schema))
+    return found
+
+
+class MockApp:
+    """ASGI application. One instance per server; state lives in `self.store`."""
+
+    def __init__(self, settings: MockSettings | None = None, on_startup: Callable[[], None] | None = None) -> None:
+        self.settings = settings or MockSettings()
+        self.store = SessionStore(limits=self.settings.limits, seed=self.settings.seed)
+        self.operations = load_operations()
+        self._on_startup = on_startup
+        self._credentials = f"{self.settings.api_key}:".encode()
+        self._merchant = self.settings.merchant_id.encode("latin-1", "replace")
+        limits = self.settings.limits
+        self._sent_body = json.dumps(
+            {
+                "errorMessage": None,
+                "status": "SUCCESS",
+                "errorCode": None,
+                "response": {
+                    "maxOTPVerificationAllowed": limits.max_verifications,
+                    "maxOTPRequestsAllowed": limits.max_requests,
+                    "codeExpiration": limits.code_expiration_minutes,
+                },
+            }
+        ).encode()
+        self._bound_body = json.dumps({"status": "SUCCESS", "responseCode": None, "responseMessage": None}).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope["path"]
+        try:
+            if path.startswith(CONTROL_PREFIX):
+                status, body = await self._control(scope, receive)
+                await _respond(send, status, body)
+                return
+            operation = self.operations.get(path)
+            if operation is None:
+                raise RequestError(404, "RESOURCE_NOT_FOUND", f"No such endpoint: {path[:100]}")
+            if scope["method"] != "POST":
+                await _respond(send, 405, juspay_error(405, "INVALID_ACTION", "Use POST."), allow=b"POST")
+                return
+            payload = await self._checked_payload(scope, receive, operation)
+            status, raw = self._decide(operation, scope, payload)
+            await _respond_raw(send, status, raw)
+        except RequestError as exc:
+            await _respond(send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                if self._on_startup is not None:
+                    self._on_startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # ---- request checks -------------------------------------------------------------------------------
+
+    async def _checked_payload(self, scope: Scope, receive: Receive, operation: Operation) -> dict[str, Any]:
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            headers.setdefault(name, value)  # first occurrence wins; names arrive lower-cased
+        if not self._authorized(headers.get(b"authorization", b"")):
+            raise RequestError(401, "UNAUTHORIZED", "Invalid API Key. Please pass a valid and active api key.")
+        merchant = headers.get(b"x-merchantid")
+        if merchant is None:
+            raise RequestError(
+                400, "MISSING_MANDATORY_PARAMETER", "Missing mandatory header: x-merchantid", "x-merchantid"
+            )
+        if merchant != self._merchant:
+            raise RequestError(401, "UNAUTHORIZED", "Invalid merchant ID.", "x-merchantid")
+        _check_content_type(headers.get(b"content-type"))
+        raw = await self._read_body(headers, receive)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RequestError(400, "INVALID_INPUT", "Request body is not valid UTF-8.") from None
+        try:
+            payload = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            raise RequestError(400, "INVALID_INPUT", "Request body is nested too deeply.") from None
+        except ValueError:
+            raise RequestError(400, "INVALID_INPUT", "Request body is not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise RequestError(400, "INVALID_INPUT", "Request body must be a JSON object.")
+        if _depth(payload, self.settings.max_depth):
+            raise RequestError(
+                400, "INVALID_INPUT", f"Request body nests deeper than {self.settings.max_depth} levels."
+            )
+        error = next(iter(operation.validator.iter_errors(payload)), None)
+        if error is not None:
+            raise _schema_error(error)
+        return payload
+
+    def _authorized(self, value: bytes) -> bool:
+        """Basic credentials of the configured key and an empty password; constant-time comparison."""
+        scheme, _, encoded = value.strip().partition(b" ")
+        if scheme.lower() != b"basic":
+            return False
+        try:
+            decoded = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return False
+        return hmac.compare_digest(decoded, self._credentials)
+
+    async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+        limit = self.settings.max_body_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise RequestError(400, "INVALID_INPUT", f"Request body is larger than {limit} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.settings.body_timeout_seconds):
+                while True:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        raise RequestError(400, "INVALID_INPUT", "Client disconnected before sending the body.")
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        raise RequestError(400, "INVALID_INPUT", f"Request body is larger than {limit} bytes.")
+                    chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        break
+        except TimeoutError:
+            raise RequestError(400, "INVALID_INPUT", "Request body was not received in time.") from None
+        if size == 0:
+            raise RequestError(400, "MISSING_MANDATORY_PARAMETER", "Request body is missing.")
+        return b"".join(chunks)
+
+    # ---- session rules --------------------------------------------------------------------------------
+
+    def _decide(self, operation: Operation, scope: Scope, payload: dict[str, Any]) -> tuple[int, bytes]:
+        key = (self.settings.merchant_id, payload["tokenReference"], payload["clientReferenceId"])
+        token_id = payload["vProvisionedTokenId"]
+        if operation.operation_id == "triggerOtp":
+            outcome = self.store.trigger(key, token_id)
+            if outcome is Outcome.SENT:
+                return 200, self._sent_body
+            body: dict[str, Any] = {
+                "status": "FAILURE",
+                "errorCode": outcome.code,
+                "errorMessage": MESSAGES[outcome],
+                "response": None,
+            }
+            return outcome.status, json.dumps(body).encode()
+        outcome = self.store.validate(key, token_id, payload["otpValue"])
+        if outcome is Outcome.BOUND:
+            return 200, self._bound_body
+        body = {"status": "FAILURE", "responseCode": outcome.code, "responseMessage": MESSAGES[outcome]}
+        return outcome.status, json.dumps(body).encode()
+
+    # ---- control surface (not part of the Juspay API) ---------------------------------------------------
+
+    async def _control(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
+        action = scope["path"][len(CONTROL_PREFIX) :]
+        method = scope["method"]
+        if action == "health" and method == "GET":
+            return 200, {"status": "ok", "sessions": len(self.store)}
+        if action == "inbox" and method == "GET":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            names = ("tokenReference", "clientReferenceId")
+            if any(name not in query for name in names):
+                return 400, juspay_error(
+                    400, "MISSING_MANDATORY_PARAMETER", "Pass tokenReference and clientReferenceId."
+                )
+            key = (self.settings.merchant_id, query["tokenReference"][0], query["clientReferenceId"][0])
+            found = self.store.inbox(key)
+            if found is None:
+                return 404, juspay_error(404, "RESOURCE_NOT_FOUND", "No OTP was sent for this session.")
+            return 200, {"otpValue": found[0], "expiresInSeconds": round(found[1], 3)}
+        if action == "reset" and method == "POST":
+            self.store.reset()
+            return 200, {"status": "reset"}
+        if action == "clock" and method == "POST":
+            raw = await self._read_body({}, receive)
+            try:
+                seconds = json.loads(raw)["advanceSeconds"]
+                if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not math.isfinite(seconds):
+                    raise TypeError
+                if seconds < 0:
+                    raise ValueError
+            except (ValueError, TypeError, KeyError):
+                return 400, juspay_error(
+                    400, "INVALID_INPUT", 'Body must be {"advanceSeconds": <non-negative number>}.'
+                )
+            self.store.clock.advance(float(seconds))
+            return 200, {"advancedSeconds": seconds}
+        return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {action[:50]}")
+
+
+def _check_content_type(value: bytes | None) -> None:
+    if value is None:
+        raise RequestError(400, "INVALID_INPUT", "Content-Type must be application/json.", "Content-Type")
+    media, _, params = value.decode("latin-1").partition(";")
+    if media.strip().lower() != "application/json":
+        raise RequestError(400, "INVALID_INPUT", "Content-Type must be application/json.", "Content-Type")
+    for param in params.split(";"):
+        name, _, charset = param.partition("=")
+        if name.strip().lower() == "charset" and charset.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise RequestError(400, "INVALID_INPUT", "Only the UTF-8 charset is accepted.", "Content-Type")
+
+
+def _schema_error(error: Any) -> RequestError:
+    kind = error.kind
+    path = "/".join(str(p) for p in error.instance_path)
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+        return RequestError(
+            400, "MISSING_MANDATORY_PARAMETER", f"Missing mandatory field: {kind.property}", kind.property
+        )
+    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+        names = ", ".join(sorted(kind.unexpected))[:200]
+        return RequestError(400, "INVALID_INPUT", f"Unknown field(s): {names}", names)
+    # Name the rule, never echo the value: it may be an OTP.
+    field_name = path or "body"
+    rule = type(kind).__name__
+    rule = rule[:1].lower() + rule[1:]
+    return RequestError(400, "INVALID_INPUT", f"Invalid value for {field_name} (violates {rule})", field_name)
+
+
+async def _respond(send: Send, status: int, body: dict[str, Any], allow: bytes | None = None) -> None:
+    await _respond_raw(send, status, json.dumps(body).encode(), allow)
+
+
+async def _respond_raw(send: Send, status: int, body: bytes, allow: bytes | None = None) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if allow is not None:
+        headers.append((b"allow", allow))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

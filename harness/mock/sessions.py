@@ -1,0 +1,197 @@
+"""The OTP session model: codes, expiry, request and verification limits, device binding.
+
+A session is keyed by (merchant, tokenReference, clientReferenceId). Every rule here is inferred (Juspay
+documents the limits, not their enforcement); `spec/README.md` lists the codes and statuses. All methods
+run on the event loop thread without awaiting, so each call is atomic with respect to other requests.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from enum import Enum
+
+SessionKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_verifications: int = 3  # maxOTPVerificationAllowed
+    max_requests: int = 3  # maxOTPRequestsAllowed
+    code_expiration_minutes: int = 5  # codeExpiration
+    idle_ttl_seconds: float = 1800.0  # sessions untouched this long are forgotten
+    max_sessions: int = 100_000  # beyond this the least recently used session is forgotten
+
+
+class State(Enum):
+    PENDING = "PENDING"
+    BOUND = "BOUND"
+    LOCKED = "LOCKED"
+
+
+class Outcome(Enum):
+    """A decision and the HTTP status the spec documents for it."""
+
+    SENT = (200, None)
+    BOUND = (200, None)
+    REQUEST_LIMIT = (429, "OTP_REQUEST_LIMIT_EXCEEDED")
+    LOCKED = (403, "SESSION_LOCKED")
+    ALREADY_BOUND = (409, "DEVICE_ALREADY_BOUND")
+    TOKEN_MISMATCH = (409, "TOKEN_MISMATCH")
+    INVALID_OTP = (400, "INVALID_OTP")
+    EXPIRED = (400, "OTP_EXPIRED")
+    NOT_FOUND = (400, "SESSION_NOT_FOUND")
+
+    @property
+    def status(self) -> int:
+        status: int = self.value[0]
+        return status
+
+    @property
+    def code(self) -> str | None:
+        code: str | None = self.value[1]
+        return code
+
+
+MESSAGES = {
+    Outcome.REQUEST_LIMIT: "Maximum OTP requests reached for this session.",
+    Outcome.LOCKED: "Maximum OTP verification attempts reached for this session.",
+    Outcome.ALREADY_BOUND: "The device is already bound for this session.",
+    Outcome.TOKEN_MISMATCH: "vProvisionedTokenId does not match the session.",
+    Outcome.INVALID_OTP: "The OTP entered is incorrect.",
+    Outcome.EXPIRED: "The OTP has expired; request a new one.",
+    Outcome.NOT_FOUND: "No OTP was requested for this session.",
+}
+
+
+@dataclass
+class Session:
+    token_id: str  # vProvisionedTokenId the session was opened with
+    requests: int = 0
+    wrong_attempts: int = 0
+    state: State = State.PENDING
+    code: str = ""
+    sent_at: float = 0.0
+    expires_at: float = 0.0
+    last_seen: float = 0.0
+
+
+@dataclass
+class Clock:
+    """Monotonic time plus an offset the control surface can move forward."""
+
+    offset: float = 0.0
+
+    def now(self) -> float:
+        return time.monotonic() + self.offset
+
+    def advance(self, seconds: float) -> float:
+        self.offset += seconds
+        return self.now()
+
+
+@dataclass
+class SessionStore:
+    limits: Limits = field(default_factory=Limits)
+    seed: int | None = None
+    clock: Clock = field(default_factory=Clock)
+    _sessions: OrderedDict[SessionKey, Session] = field(default_factory=OrderedDict)
+    _rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = self._fresh_rng()
+
+    def _fresh_rng(self) -> random.Random:
+        # A mock's codes need not be unguessable, only unpredictable run to run unless seeded: one
+        # OS-random seed per store instead of a system call per code.
+        return random.Random(self.seed if self.seed is not None else secrets.randbits(64))
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def _new_code(self) -> str:
+        return f"{self._rng.randrange(10**6):06d}"
+
+    def _evict(self, now: float) -> None:
+        sessions = self._sessions
+        while sessions:
+            key, oldest = next(iter(sessions.items()))
+            if len(sessions) > self.limits.max_sessions or now - oldest.last_seen > self.limits.idle_ttl_seconds:
+                del sessions[key]
+            else:
+                break
+
+    def _touch(self, key: SessionKey, session: Session, now: float) -> None:
+        session.last_seen = now
+        self._sessions.move_to_end(key)
+        self._evict(now)
+
+    def trigger(self, key: SessionKey, token_id: str) -> Outcome:
+        now = self.clock.now()
+        self._evict(now)
+        session = self._sessions.get(key)
+        if session is None:
+            session = self._sessions[key] = Session(token_id=token_id)
+        elif session.token_id != token_id:
+            return Outcome.TOKEN_MISMATCH
+        outcome = self._refuse_trigger(session)
+        if outcome is None:
+            session.requests += 1
+            session.code = self._new_code()
+            session.sent_at = now
+            session.expires_at = now + self.limits.code_expiration_minutes * 60
+            outcome = Outcome.SENT
+        self._touch(key, session, now)
+        return outcome
+
+    def _refuse_trigger(self, session: Session) -> Outcome | None:
+        if session.state is State.BOUND:
+            return Outcome.ALREADY_BOUND
+        if session.state is State.LOCKED:
+            return Outcome.LOCKED
+        if session.requests >= self.limits.max_requests:
+            return Outcome.REQUEST_LIMIT
+        return None
+
+    def validate(self, key: SessionKey, token_id: str, otp: str) -> Outcome:
+        now = self.clock.now()
+        self._evict(now)
+        session = self._sessions.get(key)
+        if session is None:
+            return Outcome.NOT_FOUND
+        outcome = self._check_code(session, token_id, otp, now)
+        self._touch(key, session, now)
+        return outcome
+
+    def _check_code(self, session: Session, token_id: str, otp: str, now: float) -> Outcome:
+        if session.token_id != token_id:
+            return Outcome.TOKEN_MISMATCH
+        if session.state is State.BOUND:
+            return Outcome.ALREADY_BOUND
+        if session.state is State.LOCKED:
+            return Outcome.LOCKED
+        if now >= session.expires_at:
+            return Outcome.EXPIRED
+        if secrets.compare_digest(otp.encode(), session.code.encode()):
+            session.state = State.BOUND
+            return Outcome.BOUND
+        session.wrong_attempts += 1
+        if session.wrong_attempts >= self.limits.max_verifications:
+            session.state = State.LOCKED
+            return Outcome.LOCKED
+        return Outcome.INVALID_OTP
+
+    def inbox(self, key: SessionKey) -> tuple[str, float] | None:
+        """The code last sent for a session and the seconds it stays valid, for tests only."""
+        session = self._sessions.get(key)
+        if session is None or not session.code:
+            return None
+        return session.code, max(0.0, session.expires_at - self.clock.now())
+
+    def reset(self) -> None:
+        self._sessions.clear()
+        self.clock.offset = 0.0
+        self._rng = self._fresh_rng()

@@ -1,0 +1,258 @@
+"""The mock's OTP session rules, against the running server and as a unit."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from harness.mock.process import RunningMock
+from harness.mock.sessions import Clock, Limits, Outcome, SessionStore
+from tests.conftest import MockClient, auth_headers
+
+
+def session(**overrides: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fresh (trigger body, validate body) pair for one new session."""
+    token = uuid.uuid4().hex
+    ids = {"tokenReference": token, "vProvisionedTokenId": token, "clientReferenceId": uuid.uuid4().hex}
+    ids.update(overrides)
+    trigger = {**ids, "stepUpRequestId": "c3RlcA=="}
+    validate = {**ids, "otpValue": "000000", "networkType": "VISA"}
+    return trigger, validate
+
+
+def code(client: MockClient, body: dict[str, Any]) -> str:
+    return client.inbox(body["tokenReference"], body["clientReferenceId"])
+
+
+def test_trigger_answers_with_the_documented_limits(client: MockClient) -> None:
+    trigger, _ = session()
+    body = client.trigger(trigger).json()
+    assert body == {
+        "errorMessage": None,
+        "status": "SUCCESS",
+        "errorCode": None,
+        "response": {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5},
+    }
+
+
+def test_request_limit(client: MockClient) -> None:
+    trigger, _ = session()
+    assert [client.trigger(trigger).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.trigger(trigger)
+    assert refused.status_code == 429
+    assert refused.json()["errorCode"] == "OTP_REQUEST_LIMIT_EXCEEDED" and refused.json()["status"] != "SUCCESS"
+
+
+def test_each_trigger_issues_a_fresh_code_and_the_current_one_binds(client: MockClient) -> None:
+    trigger, validate = session()
+    client.trigger(trigger)
+    first = code(client, trigger)
+    client.trigger(trigger)
+    second = code(client, trigger)
+    if first != second:  # one chance in a million that two codes match
+        assert client.validate({**validate, "otpValue": first}).json()["responseCode"] == "INVALID_OTP"
+    ok = client.validate({**validate, "otpValue": second})
+    assert ok.status_code == 200 and ok.json() == {"status": "SUCCESS", "responseCode": None, "responseMessage": None}
+    again = client.validate({**validate, "otpValue": second})
+    assert (again.status_code, again.json()["responseCode"]) == (409, "DEVICE_ALREADY_BOUND")
+    retrigger = client.trigger(trigger)
+    assert (retrigger.status_code, retrigger.json()["errorCode"]) == (409, "DEVICE_ALREADY_BOUND")
+
+
+def test_wrong_codes_lock_the_session(client: MockClient) -> None:
+    trigger, validate = session()
+    client.trigger(trigger)
+    right = code(client, trigger)
+    wrong = f"{(int(right) + 1) % 10**6:06d}"
+    answers = [client.validate({**validate, "otpValue": wrong}) for _ in range(3)]
+    assert [(a.status_code, a.json()["responseCode"]) for a in answers] == [
+        (400, "INVALID_OTP"),
+        (400, "INVALID_OTP"),
+        (403, "SESSION_LOCKED"),
+    ]
+    assert client.validate({**validate, "otpValue": right}).status_code == 403
+    locked = client.trigger(trigger)
+    assert (locked.status_code, locked.json()["errorCode"]) == (403, "SESSION_LOCKED")
+
+
+def test_expired_code_is_refused_and_a_new_one_works(client: MockClient) -> None:
+    trigger, validate = session()
+    client.trigger(trigger)
+    old = code(client, trigger)
+    client.advance(5 * 60 + 1)
+    expired = client.validate({**validate, "otpValue": old})
+    assert (expired.status_code, expired.json()["responseCode"]) == (400, "OTP_EXPIRED")
+    client.trigger(trigger)
+    assert client.validate({**validate, "otpValue": code(client, trigger)}).status_code == 200
+
+
+def test_code_valid_until_just_before_expiry(client: MockClient) -> None:
+    trigger, validate = session()
+    client.trigger(trigger)
+    client.advance(5 * 60 - 2)
+    assert client.validate({**validate, "otpValue": code(client, trigger)}).status_code == 200
+
+
+def test_token_mismatch_is_refused(client: MockClient) -> None:
+    trigger, validate = session()
+    client.trigger(trigger)
+    otp = code(client, trigger)
+    other = client.trigger({**trigger, "vProvisionedTokenId": "another"})
+    assert (other.status_code, other.json()["errorCode"]) == (409, "TOKEN_MISMATCH")
+    mismatch = client.validate({**validate, "otpValue": otp, "vProvisionedTokenId": "another"})
+    assert (mismatch.status_code, mismatch.json()["responseCode"]) == (409, "TOKEN_MISMATCH")
+    assert client.validate({**validate, "otpValue": otp}).status_code == 200
+
+
+def test_validate_without_trigger(client: MockClient) -> None:
+    _, validate = session()
+    answer = client.validate(validate)
+    assert (answer.status_code, answer.json()["responseCode"]) == (400, "SESSION_NOT_FOUND")
+
+
+def test_sessions_are_keyed_by_token_reference_and_client_reference(client: MockClient) -> None:
+    trigger, _ = session()
+    for _ in range(3):
+        client.trigger(trigger)
+    assert client.trigger({**trigger, "clientReferenceId": "other"}).status_code == 200
+    assert client.trigger({**trigger, "tokenReference": "other"}).status_code == 200
+
+
+def test_seed_makes_codes_reproducible(client: MockClient) -> None:
+    trigger, _ = session(tokenReference="t", vProvisionedTokenId="t", clientReferenceId="c")
+    client.trigger(trigger)
+    first = code(client, trigger)
+    client.reset()
+    client.trigger(trigger)
+    assert code(client, trigger) == first
+
+
+def test_control_surface_rejects_bad_input(client: MockClient) -> None:
+    http = client.http
+    assert http.post("/__mock__/clock", json={"advanceSeconds": -1}).status_code == 400
+    assert http.post("/__mock__/clock", content=b"nope").status_code == 400
+    assert http.post("/__mock__/clock", json={"advanceSeconds": True}).status_code == 400
+    assert http.get("/__mock__/inbox").status_code == 400
+    assert http.get("/__mock__/inbox", params={"tokenReference": "x", "clientReferenceId": "y"}).status_code == 404
+    assert http.get("/__mock__/nothing").status_code == 404
+    assert http.get("/__mock__/health").json()["status"] == "ok"
+
+
+def test_exactly_the_limit_is_accepted_under_concurrency(mock: RunningMock, client: MockClient) -> None:
+    trigger, _ = session()
+
+    async def burst() -> list[int]:
+        limits = httpx.Limits(max_connections=50)
+        async with httpx.AsyncClient(base_url=mock.url, limits=limits, timeout=20) as http:
+            headers = {**auth_headers(), "Content-Type": "application/json"}
+            answers = await asyncio.gather(
+                *[http.post("/initiateVerification", json=trigger, headers=headers) for _ in range(50)]
+            )
+        return [a.status_code for a in answers]
+
+    statuses = asyncio.run(burst())
+    assert sorted(statuses).count(200) == 3
+    assert statuses.count(429) == 47
+
+
+def test_memory_is_bounded_by_session_cap_and_idle_expiry() -> None:
+    clock = Clock()
+    store = SessionStore(limits=Limits(max_sessions=100, idle_ttl_seconds=60), clock=clock)
+    for index in range(1000):
+        assert store.trigger(("m", f"t{index}", "c"), "v") is Outcome.SENT
+    assert len(store) == 100
+    assert store.inbox(("m", "t999", "c")) is not None and store.inbox(("m", "t0", "c")) is None
+    clock.advance(61)
+    store.trigger(("m", "fresh", "c"), "v")
+    assert len(store) == 1
+
+
+class MockAgainstModel(RuleBasedStateMachine):
+    """Drives trigger / validate / clock / reset on the running mock and checks it against a small model."""
+
+    client: MockClient
+    limits = Limits()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model: dict[str, dict[str, Any]] = {}
+        self.now = 0.0
+
+    @initialize()
+    def fresh(self) -> None:
+        self.client.reset()
+
+    sessions = st.sampled_from(["s1", "s2"])
+
+    def bodies(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        return session(tokenReference=f"tok-{name}", vProvisionedTokenId=f"tok-{name}", clientReferenceId=f"cr-{name}")
+
+    @rule(name=sessions)
+    def trigger(self, name: str) -> None:
+        trigger, _ = self.bodies(name)
+        answer = self.client.trigger(trigger)
+        state = self.model.get(name)
+        if state is None:
+            state = self.model[name] = {"requests": 0, "wrong": 0, "state": "PENDING", "expires": 0.0}
+        expected = {"BOUND": 409, "LOCKED": 403}.get(state["state"])
+        if expected is None:
+            expected = 429 if state["requests"] >= self.limits.max_requests else 200
+        assert answer.status_code == expected, (name, state, answer.text)
+        if expected == 200:
+            state["requests"] += 1
+            state["expires"] = self.now + self.limits.code_expiration_minutes * 60
+            state["code"] = code(self.client, trigger)
+
+    @rule(name=sessions, correct=st.booleans())
+    def validate(self, name: str, correct: bool) -> None:
+        _, validate = self.bodies(name)
+        state = self.model.get(name)
+        otp = state["code"] if state and correct else "not-the-code"
+        answer = self.client.validate({**validate, "otpValue": otp})
+        if state is None:
+            assert (answer.status_code, answer.json()["responseCode"]) == (400, "SESSION_NOT_FOUND")
+            return
+        if state["state"] == "BOUND":
+            expected = 409
+        elif state["state"] == "LOCKED":
+            expected = 403
+        elif self.now >= state["expires"]:
+            expected = 400
+        elif correct:
+            expected, state["state"] = 200, "BOUND"
+        else:
+            state["wrong"] += 1
+            if state["wrong"] >= self.limits.max_verifications:
+                expected, state["state"] = 403, "LOCKED"
+            else:
+                expected = 400
+        assert answer.status_code == expected, (name, state, answer.text)
+
+    @precondition(lambda self: bool(self.model))
+    @rule(seconds=st.sampled_from([30, 299, 301]))
+    def advance(self, seconds: int) -> None:
+        self.client.advance(seconds)
+        self.now += seconds
+
+    @rule()
+    def reset(self) -> None:
+        self.client.reset()
+        self.model.clear()
+        self.now = 0.0
+
+    @invariant()
+    def health(self) -> None:
+        assert self.client.http.get("/__mock__/health").status_code == 200
+
+
+def test_mock_matches_the_session_model(client: MockClient) -> None:
+    from hypothesis import settings
+
+    MockAgainstModel.client = client
+    MockAgainstModel.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
+    MockAgainstModel.TestCase().runTest()
