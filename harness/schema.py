@@ -36,6 +36,10 @@ class ResponseSchemas:
         self.by_path: dict[str, str] = {}
         self._validators: dict[tuple[str, str], Any] = {}
         self.inferred: dict[tuple[str, str], str] = {}
+        self._components = {
+            name: jsonschema_rs.Draft202012Validator(resolve(document, schema))
+            for name, schema in document["components"]["schemas"].items()
+        }
         for path, _, raw in spec.operations(document):
             operation = resolve(document, raw)
             self.by_path[path] = operation["operationId"]
@@ -45,6 +49,10 @@ class ResponseSchemas:
                 self._validators[key] = jsonschema_rs.Draft202012Validator(schema)
                 if "x-inferred" in response:
                     self.inferred[key] = response["x-inferred"]["id"]
+
+    def matches(self, component: str, body: Any) -> bool:
+        """Whether `body` is valid against the named component schema."""
+        return bool(self._components[component].is_valid(body))
 
     def documented(self, operation_id: str, status: int) -> bool:
         return (operation_id, str(status)) in self._validators

@@ -43,7 +43,7 @@ def serve(
         app,
         lifespan="on",
         access_log=access_log,
-        log_level="warning",
+        log_level="info" if access_log else "warning",
         timeout_keep_alive=15,
         server_header=False,
         date_header=False,

@@ -1,0 +1,64 @@
+"""The project's own named checks, registered once with schemathesis next to its built-in ones.
+
+Each asserts one invariant the spec states but JSON Schema cannot: see `spec/README.md`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import schemathesis
+from schemathesis.generation import GenerationMode
+
+from harness import spec
+from harness.schema import ResponseSchemas
+
+_SCHEMAS = ResponseSchemas(spec.load())
+_REFUSALS = {"triggerOtp": "TriggerOtpRefusal", "validateOtp": "ValidateOtpRefusal"}
+_REFUSAL_STATUSES = {400, 403, 409, 429}
+CUSTOM_CHECKS = ("success_envelope", "positive_refusal_documented")
+
+
+def _body(response: Any) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _operation_id(case: Any) -> str:
+    return str(case.operation.definition.raw.get("operationId", ""))
+
+
+@schemathesis.check
+def success_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A 200 answer is Juspay's "200 : Success": its `status` must be SUCCESS."""
+    if response.status_code != 200:
+        return None
+    body = _body(response)
+    if isinstance(body, dict) and body.get("status") != "SUCCESS":
+        raise AssertionError(f"200 answer with status {body.get('status')!r}; the spec's 200 means SUCCESS")
+    return None
+
+
+@schemathesis.check
+def positive_refusal_documented(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Valid data may be refused only for session state, in the operation's own refusal envelope.
+
+    Used where positive cases cannot be primed (the sandbox): a 4xx to valid data is accepted only when it
+    is the documented refusal (OTP_REQUEST_LIMIT_EXCEEDED, SESSION_NOT_FOUND, ...), never a request error.
+    """
+    meta = case.meta
+    if meta is None or meta.generation.mode is not GenerationMode.POSITIVE:
+        return None
+    if response.status_code not in _REFUSAL_STATUSES:
+        return None
+    operation_id = _operation_id(case)
+    body = _body(response)
+    if _SCHEMAS.matches(_REFUSALS[operation_id], body):
+        return None
+    raise AssertionError(
+        f"valid request refused with {response.status_code} outside the {_REFUSALS[operation_id]} envelope: "
+        "the target rejected data the spec calls valid"
+    )

@@ -1,0 +1,131 @@
+"""What the target answered, turned into verdicts on the spec's inferred parts and recorded contradictions.
+
+The nightly run against the sandbox uses this to say, for each `x-inferred` id, whether Juspay's real
+behaviour confirmed or contradicted our inference, and for `otp-counters-type` which way the sandbox went.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness import spec
+from harness.schema import ResponseSchemas
+
+COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
+ENVELOPES = {
+    "juspay-error-envelope": "JuspayError",
+    "trigger-refusal-envelope": "TriggerOtpRefusal",
+    "validate-refusal-envelope": "ValidateOtpRefusal",
+}
+REQUEST_CLOSED = {"triggerOtp": "trigger-request-closed", "validateOtp": "validate-request-closed"}
+NOT_CHECKABLE = {"code-expiration-minutes": "the unit of codeExpiration is not visible on the wire"}
+
+
+@dataclass
+class Evidence:
+    confirmed: int = 0
+    contradicted: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, detail: str) -> None:
+        if ok:
+            self.confirmed += 1
+        else:
+            self.contradicted += 1
+            if len(self.examples) < 3 and detail not in self.examples:
+                self.examples.append(detail)
+
+    @property
+    def verdict(self) -> str:
+        if self.contradicted:
+            return "contradicted"
+        return "confirmed" if self.confirmed else "not_exercised"
+
+
+class Observations:
+    def __init__(self, document: dict[str, Any] | None = None) -> None:
+        self.document = document or spec.load()
+        self.schemas = ResponseSchemas(self.document)
+        self.evidence: dict[str, Evidence] = defaultdict(Evidence)
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        self.counter_types: Counter[str] = Counter()
+
+    def record(self, operation_id: str, status: int, body: Any, negative_body: bool) -> None:
+        self.statuses[(operation_id, status)] += 1
+        inferred = self.schemas.inferred.get((operation_id, str(status)))
+        if inferred is not None:
+            problems = self.schemas.errors(operation_id, status, body)
+            self.evidence[inferred].add(not problems, f"{operation_id} {status}: {'; '.join(problems)[:160]}")
+        if status >= 400:
+            self._envelopes(operation_id, status, body)
+        if negative_body and operation_id in REQUEST_CLOSED:
+            accepted = 200 <= status < 300
+            self.evidence[REQUEST_CLOSED[operation_id]].add(
+                not accepted, f"{operation_id}: a request the spec calls invalid got {status}"
+            )
+        if operation_id == "triggerOtp" and status == 200 and isinstance(body, dict):
+            limits = body.get("response")
+            if isinstance(limits, dict):
+                for name in COUNTERS:
+                    self.counter_types[_kind(limits.get(name))] += 1
+
+    def _envelopes(self, operation_id: str, status: int, body: Any) -> None:
+        matched = [eid for eid, component in ENVELOPES.items() if self.schemas.matches(component, body)]
+        for eid in matched:
+            self.evidence[eid].add(True, "")
+        if matched or not self.schemas.documented(operation_id, status):
+            return
+        refusal = "trigger-refusal-envelope" if operation_id == "triggerOtp" else "validate-refusal-envelope"
+        expected = {
+            401: ["juspay-error-envelope"],
+            500: ["juspay-error-envelope"],
+            400: ["juspay-error-envelope", refusal],
+        }
+        for eid in expected.get(status, [refusal]):
+            self.evidence[eid].add(False, f"{operation_id} {status}: body matches no documented envelope")
+
+    def inferred_report(self) -> dict[str, dict[str, Any]]:
+        report: dict[str, dict[str, Any]] = {}
+        for marker in spec.markers(self.document):
+            if marker.kind != "inferred" or marker.id in report:
+                continue
+            if marker.id in NOT_CHECKABLE:
+                report[marker.id] = {
+                    "verdict": "not_checkable",
+                    "detail": NOT_CHECKABLE[marker.id],
+                    "where": marker.pointer,
+                }
+                continue
+            evidence = self.evidence.get(marker.id, Evidence())
+            report[marker.id] = {
+                "verdict": evidence.verdict,
+                "confirmed": evidence.confirmed,
+                "contradicted": evidence.contradicted,
+                "examples": evidence.examples,
+                "where": marker.pointer,
+            }
+        return report
+
+    def conflict_report(self) -> dict[str, dict[str, Any]]:
+        observed = dict(sorted(self.counter_types.items()))
+        if not observed:
+            verdict = "not_observed"
+        elif set(observed) == {"integer"}:
+            verdict = "target follows the decision (integer, as in the wire sample)"
+        elif set(observed) == {"numeric_string"}:
+            verdict = "target contradicts the decision: it sends strings, as the field table says"
+        else:
+            verdict = "target is inconsistent: " + ", ".join(sorted(observed))
+        return {"otp-counters-type": {"decision": "integer", "observed": observed, "verdict": verdict}}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, str):
+        return "numeric_string" if value.isdigit() else "string"
+    return "missing" if value is None else type(value).__name__

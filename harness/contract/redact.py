@@ -1,0 +1,56 @@
+"""Masking of secrets in everything the harness writes: reports, logs, exception text."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+MASK = "[masked]"
+OTP_MASK = "[masked-otp]"
+
+
+class Redactor:
+    """Replaces every registered secret (and its Basic-auth encodings) with a mask."""
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
+        self.basic_credentials: set[str] = set()  # base64 of "key:" for every registered key
+
+    def add_api_key(self, api_key: str) -> None:
+        if not api_key:
+            return
+        credential = f"{api_key}:"
+        encoded = base64.b64encode(credential.encode()).decode()
+        self.basic_credentials.add(encoded.lower())
+        self._add(api_key, encoded, encoded.rstrip("="), base64.b64encode(api_key.encode()).decode().rstrip("="))
+
+    def add_otp(self, otp: str) -> None:
+        self._add(otp)
+
+    def _add(self, *values: str) -> None:
+        fresh = {v for v in values if len(v) >= 4} - self._secrets
+        if fresh:
+            self._secrets |= fresh
+            ordered = sorted(self._secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+    def text(self, value: str) -> str:
+        masked = re.sub(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+", r"\1\2 " + MASK, value)
+        return self._pattern.sub(MASK, masked) if self._pattern is not None else masked
+
+    def json_body(self, raw: bytes | None) -> str:
+        """A request body for display: otpValue masked, then every known secret masked."""
+        if not raw:
+            return ""
+        text = raw.decode("utf-8", "backslashreplace")
+        try:
+            payload: Any = json.loads(text)
+        except ValueError:
+            return self.text(text)
+        if isinstance(payload, dict) and "otpValue" in payload:
+            payload["otpValue"] = OTP_MASK
+            text = json.dumps(payload, ensure_ascii=False)
+        return self.text(text)

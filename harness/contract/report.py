@@ -1,0 +1,183 @@
+"""Reports of a contract run: summary.json (machines), junit.xml (CI test views), summary.md (humans).
+
+Everything written passes through the run's Redactor: no API key, Authorization value or OTP leaves here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from harness.contract.redact import Redactor
+from harness.contract.runner import RunResult
+
+CHECK_ORDER = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "positive_data_acceptance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "ignored_auth",
+    "unsupported_method",
+    "success_envelope",
+    "positive_refusal_documented",
+)
+
+
+def summary(result: RunResult) -> dict[str, Any]:
+    checks: dict[str, dict[str, dict[str, int]]] = {}
+    for (operation, check), (passed, failed) in sorted(result.checks.items()):
+        checks.setdefault(operation, {})[check] = {"passed": passed, "failed": failed}
+    return {
+        "outcome": result.outcome,
+        "target": result.target,
+        "profile": result.profile,
+        "seed": result.seed,
+        "mode": result.mode,
+        "max_examples": result.max_examples,
+        "cases": result.cases,
+        "requests": result.requests,
+        "failures": len(result.violations),
+        "duration_s": result.duration_s,
+        "cases_per_second": round(result.cases / result.duration_s, 1) if result.duration_s else None,
+        "violations": [
+            {
+                "operation": v.operation,
+                "check": v.check,
+                "title": v.title,
+                "message": v.message,
+                "status": v.status,
+                "occurrences": v.occurrences,
+                "reproduce": v.reproduce,
+            }
+            for v in result.violations
+        ],
+        "errors": result.errors,
+        "outage": result.outage,
+        "budget_exhausted": result.budget_exhausted,
+        "checks": checks,
+        "inferred": result.observations.inferred_report(),
+        "doc_conflicts": result.observations.conflict_report(),
+        "statuses": {f"{op} {status}": n for (op, status), n in sorted(result.observations.statuses.items())},
+    }
+
+
+def junit(result: RunResult) -> bytes:
+    suite = ET.Element(
+        "testsuite",
+        name="juspay-contract",
+        tests=str(len(result.checks)),
+        failures=str(sum(1 for _, failed in result.checks.values() if failed)),
+        errors=str(len(result.errors) + (1 if result.outage else 0)),
+        time=f"{result.duration_s:.3f}",
+    )
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for v in result.violations:
+        by_key.setdefault((v.operation, v.check), []).append(f"{v.title}\n{v.message}\nReproduce: {v.reproduce}")
+    for (operation, check), (_, failed) in sorted(result.checks.items()):
+        case = ET.SubElement(suite, "testcase", classname=operation, name=check)
+        if failed:
+            details = by_key.get((operation, check), [])
+            failure = ET.SubElement(case, "failure", message=f"{failed} failing case(s)")
+            failure.text = "\n\n".join(details)
+    for error in result.errors + ([f"target unreachable: {result.outage}"] if result.outage else []):
+        case = ET.SubElement(suite, "testcase", classname="harness", name="run")
+        ET.SubElement(case, "error", message=error[:200]).text = error
+    document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
+    return document
+
+
+def markdown(data: dict[str, Any]) -> str:
+    icon = {"passed": "✅", "violations": "❌", "target_unreachable": "⚠️", "errors": "⚠️"}[data["outcome"]]
+    lines = [
+        f"## {icon} Juspay contract check: {data['outcome'].replace('_', ' ')}",
+        "",
+        f"Target: `{data['target']}` · profile `{data['profile']}` · seed `{data['seed']}` · "
+        f"{data['cases']} cases, {data['requests']} requests in {data['duration_s']} s",
+        "",
+    ]
+    if data["outage"]:
+        lines += [f"**Target unreachable** (an outage, not a contract violation): {data['outage']}", ""]
+    operations = sorted(data["checks"])
+    names = [c for c in CHECK_ORDER if any(c in data["checks"][op] for op in operations)]
+    names += sorted({c for op in operations for c in data["checks"][op]} - set(names))
+    if operations:
+        lines += ["| check | " + " | ".join(operations) + " |", "|---|" + "---|" * len(operations)]
+        for name in names:
+            cells = []
+            for op in operations:
+                tally = data["checks"][op].get(name)
+                cells.append(
+                    "–"
+                    if tally is None
+                    else ("❌ " if tally["failed"] else "✅ ")
+                    + f"{tally['passed']}/{tally['passed'] + tally['failed']}"
+                )
+            lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+        lines.append("")
+    if data["violations"]:
+        lines += ["### Violations", ""]
+        for v in data["violations"]:
+            lines += [
+                f"- **{v['operation']} · `{v['check']}`** ({v['occurrences']}×, status {v['status']}): {v['title']}",
+                "",
+                "  ```",
+                *[f"  {line}" for line in v["message"].splitlines()[:8]],
+                "  ```",
+                "",
+                "  ```bash",
+                f"  {v['reproduce']}",
+                "  ```",
+                "",
+            ]
+    if data["errors"]:
+        lines += ["### Harness errors", "", *[f"- {e}" for e in data["errors"]], ""]
+    lines += ["### Inferred parts of the spec", "", "| id | verdict | evidence |", "|---|---|---|"]
+    for marker_id, info in data["inferred"].items():
+        evidence = (
+            info.get("detail") or f"{info.get('confirmed', 0)} confirming, {info.get('contradicted', 0)} contradicting"
+        )
+        lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
+    lines += ["", "### Recorded contradictions in Juspay's docs", ""]
+    for conflict_id, info in data["doc_conflicts"].items():
+        lines.append(f"- `{conflict_id}` (decided: {info['decision']}): {info['verdict']} {info['observed'] or ''}")
+    return "\n".join(lines) + "\n"
+
+
+def console(data: dict[str, Any]) -> str:
+    outcome = data["outcome"].upper().replace("_", " ")
+    lines = [
+        "",
+        f"Contract check {outcome}: {data['target']} (profile {data['profile']}, seed {data['seed']})",
+        f"  {data['cases']} cases, {data['requests']} requests, {data['failures']} violation(s), "
+        f"{data['duration_s']} s",
+    ]
+    if data.get("budget_exhausted"):
+        lines.append("  stopped early: the request budget was spent (raise --budget to test more)")
+    for v in data["violations"][:10]:
+        lines.append(f"  ✗ {v['operation']} {v['check']}: {v['title']} ({v['occurrences']}×)")
+        lines.append(f"      {v['reproduce'][:300]}")
+    if len(data["violations"]) > 10:
+        lines.append(f"  … {len(data['violations']) - 10} more in summary.md")
+    if data["outage"]:
+        lines.append(f"  target unreachable: {data['outage']}")
+    for error in data["errors"][:5]:
+        lines.append(f"  error: {error[:200]}")
+    contradicted = [k for k, v in data["inferred"].items() if v["verdict"] == "contradicted"]
+    if contradicted:
+        lines.append(f"  inferred parts contradicted by the target: {', '.join(contradicted)}")
+    return "\n".join(lines)
+
+
+def write(result: RunResult, directory: Path, redactor: Redactor) -> dict[str, Any]:
+    directory.mkdir(parents=True, exist_ok=True)
+    data = summary(result)
+    (directory / "summary.json").write_text(redactor.text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+    (directory / "junit.xml").write_bytes(redactor.text(junit(result).decode()).encode())
+    (directory / "summary.md").write_text(redactor.text(markdown(data)))
+    return data

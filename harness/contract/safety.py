@@ -1,0 +1,58 @@
+"""Which targets the harness may send traffic to: loopback, or Juspay's sandbox. Nothing else, ever.
+
+Every Trigger OTP sends an SMS to a real cardholder in production, so the decision is made on the URL
+alone, before any connection: no DNS lookup can turn a refused name into an allowed one.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import Enum
+from urllib.parse import urlsplit
+
+from harness.errors import TargetRefused
+
+SANDBOX_HOST = "sandbox.juspay.in"
+PRODUCTION_HOSTS = {"api.juspay.in", "api-ns1.juspay.in", "api.juspay.io", "api-ns1.juspay.io"}
+
+
+class TargetKind(Enum):
+    LOOPBACK = "loopback"
+    SANDBOX = "sandbox"
+
+
+def classify(url: str) -> TargetKind:
+    """LOOPBACK or SANDBOX for an allowed base URL; TargetRefused (nothing sent) for anything else."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port
+    except ValueError as exc:
+        raise TargetRefused(f"refusing {url!r}: not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise TargetRefused(f"refusing {url!r}: the base URL must be http(s)://host[:port]")
+    if parts.username is not None or parts.password is not None:
+        raise TargetRefused("refusing the base URL: credentials belong in JUSPAY_API_KEY, not in the URL")
+    if parts.query or parts.fragment:
+        raise TargetRefused(f"refusing {url!r}: the base URL must not carry a query or fragment")
+    if host == "localhost" or _is_loopback_ip(host):
+        return TargetKind.LOOPBACK
+    if host == SANDBOX_HOST:
+        if parts.scheme != "https" or port not in (None, 443):
+            raise TargetRefused(f"refusing {url!r}: the sandbox is only reached over https on port 443")
+        return TargetKind.SANDBOX
+    if host in PRODUCTION_HOSTS:
+        raise TargetRefused(
+            f"refusing {host}: that is Juspay production, where every Trigger OTP sends an SMS to a real "
+            f"cardholder. The harness only targets loopback or {SANDBOX_HOST}."
+        )
+    raise TargetRefused(
+        f"refusing {host}: the harness only targets loopback (127.0.0.0/8, ::1, localhost) or {SANDBOX_HOST}"
+    )
+
+
+def _is_loopback_ip(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

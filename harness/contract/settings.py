@@ -1,0 +1,126 @@
+"""The contract run's settings: one frozen object, resolved once.
+
+Precedence: command-line option > environment variable > default. This module is the only place the
+harness reads the environment:
+
+    JUSPAY_API_KEY       API key for a non-embedded target (never printed)
+    JUSPAY_MERCHANT_ID   x-merchantid for a non-embedded target
+    JUSPAY_BASE_URL      target when --base-url is not given (loopback or the sandbox only)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from harness.contract.safety import TargetKind, classify
+from harness.errors import UsageError
+
+MODES = ("positive", "negative", "all")
+
+
+class Profile(Enum):
+    """How hard and how politely to test.
+
+    MOCK: a loopback server with the mock's /__mock__/ controls; positive cases run on fresh sessions
+    primed through the test inbox and must get 2xx; no rate limit; failures are shrunk.
+    SANDBOX: Juspay's sandbox, or a loopback stand-in for it; rate-limited, a request budget, no
+    shrinking or replay of Trigger OTP, positive cases may get a documented business refusal.
+    """
+
+    MOCK = "mock"
+    SANDBOX = "sandbox"
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_url: str | None  # None: start the embedded mock
+    profile: Profile
+    mode: str
+    max_examples: int
+    seed: int
+    report_dir: Path
+    api_key: str = field(repr=False)
+    merchant_id: str
+    rate_limit: float  # requests per second, 0 for none
+    budget: int  # requests per run, 0 for none
+    request_timeout: float
+    fixture_ids: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        return self.base_url is None
+
+    def describe_target(self) -> str:
+        return "embedded mock" if self.base_url is None else self.base_url
+
+
+def resolve(
+    *,
+    base_url: str | None,
+    mode: str,
+    max_examples: int | None,
+    seed: int | None,
+    report_dir: Path,
+    profile: str | None,
+    rate_limit: float | None,
+    budget: int | None,
+    request_timeout: float,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings; UsageError (exit 2) for anything wrong, before any request is sent."""
+    env = os.environ if environ is None else environ
+    if mode not in MODES:
+        raise UsageError(f"--mode must be one of {', '.join(MODES)}")
+    url = base_url or env.get("JUSPAY_BASE_URL") or None
+    kind = classify(url) if url is not None else TargetKind.LOOPBACK
+    if profile is None:
+        chosen = Profile.SANDBOX if kind is TargetKind.SANDBOX else Profile.MOCK
+    else:
+        chosen = Profile(profile)
+    if kind is TargetKind.SANDBOX and chosen is not Profile.SANDBOX:
+        raise UsageError("the sandbox is only tested with --profile sandbox (rate limit, budget, no replays)")
+    if url is None:
+        api_key, merchant_id = secrets.token_hex(16), "mock_merchant"
+    else:
+        api_key = env.get("JUSPAY_API_KEY", "")
+        merchant_id = env.get("JUSPAY_MERCHANT_ID", "")
+        missing = [n for n, v in (("JUSPAY_API_KEY", api_key), ("JUSPAY_MERCHANT_ID", merchant_id)) if not v]
+        if missing:
+            raise UsageError(f"{' and '.join(missing)} must be set to test {url}; nothing was sent")
+    sandbox = chosen is Profile.SANDBOX
+    limit = rate_limit if rate_limit is not None else (2.0 if sandbox else 0.0)
+    cap = budget if budget is not None else (200 if sandbox else 0)
+    if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
+        raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
+    examples = max_examples if max_examples is not None else (20 if sandbox else 250)
+    if examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    fixtures = {
+        name: env[var]
+        for name, var in (
+            ("tokenReference", "JUSPAY_FIXTURE_TOKEN_REFERENCE"),
+            ("vProvisionedTokenId", "JUSPAY_FIXTURE_PROVISIONED_TOKEN_ID"),
+            ("clientReferenceId", "JUSPAY_FIXTURE_CLIENT_REFERENCE_ID"),
+            ("stepUpRequestId", "JUSPAY_FIXTURE_STEP_UP_REQUEST_ID"),
+        )
+        if env.get(var)
+    }
+    return Settings(
+        base_url=url.rstrip("/") if url else None,
+        profile=chosen,
+        mode=mode,
+        max_examples=examples,
+        seed=seed if seed is not None else secrets.randbelow(2**31),
+        report_dir=report_dir,
+        api_key=api_key,
+        merchant_id=merchant_id,
+        rate_limit=limit,
+        budget=cap,
+        request_timeout=request_timeout,
+        fixture_ids=fixtures,
+    )

@@ -1,0 +1,233 @@
+"""Deliberately broken stand-ins for Juspay: the real mock with exactly one realistic contract violation.
+
+Each fault is a small ASGI middleware around `MockApp`; the test controls under /__mock__/ stay intact so
+the harness can prime sessions as it does against the conformant mock.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+
+from harness.mock.app import CONTROL_PREFIX, MockApp, MockSettings
+from harness.mock.server import bind, url_of
+
+Scope = dict[str, Any]
+ASGI = Callable[..., Any]
+BodyRewrite = Callable[[str, int, Any], tuple[int, Any]]
+
+
+def rewrite(change: BodyRewrite) -> Callable[[ASGI], ASGI]:
+    """A fault that rewrites (status, JSON body) of API responses: change(path, status, body)."""
+
+    def wrap(app: ASGI) -> ASGI:
+        async def broken(scope: Scope, receive: Any, send: Any) -> None:
+            if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+                await app(scope, receive, send)
+                return
+            start: dict[str, Any] = {}
+
+            async def capture(message: dict[str, Any]) -> None:
+                if message["type"] == "http.response.start":
+                    start.update(message)
+                    return
+                body = json.loads(message["body"])
+                status, new = change(scope["path"], start["status"], body)
+                data = json.dumps(new).encode() if not isinstance(new, bytes) else new
+                headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+                headers.append((b"content-length", str(len(data)).encode()))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": data})
+
+            await app(scope, receive, capture)
+
+        return broken
+
+    return wrap
+
+
+def request_fault(change: Callable[[Scope], Scope | None]) -> Callable[[ASGI], ASGI]:
+    """A fault that alters the incoming request; `change` may answer by returning None (404 below)."""
+
+    def wrap(app: ASGI) -> ASGI:
+        async def broken(scope: Scope, receive: Any, send: Any) -> None:
+            if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+                await app(scope, receive, send)
+                return
+            changed = change(dict(scope))
+            if changed is None:
+                body = b'{"status": "error"}'
+                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 404, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+            await app(changed, receive, send)
+
+        return broken
+
+    return wrap
+
+
+def _counters_as_strings(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and isinstance(body.get("response"), dict):
+        body["response"] = {k: str(v) for k, v in body["response"].items()}
+    return status, body
+
+
+def _drop_error_code(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/initiateVerification":
+        body.pop("errorCode", None)
+    return status, body
+
+
+def _rename_response_message(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/validateOtp":
+        body["message"] = body.pop("responseMessage")
+    return status, body
+
+
+def _undocumented_422(path: str, status: int, body: Any) -> tuple[int, Any]:
+    return (422 if status == 400 else status), body
+
+
+def _accept_invalid(path: str, status: int, body: Any) -> tuple[int, Any]:
+    code = body.get("error_info", {}).get("code") if isinstance(body, dict) else None
+    if status == 400 and code in {"INVALID_INPUT", "MISSING_MANDATORY_PARAMETER"} and path == "/initiateVerification":
+        limits = {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5}
+        return 200, {"errorMessage": None, "status": "SUCCESS", "errorCode": None, "response": limits}
+    return status, body
+
+
+def _always_401(path: str, status: int, body: Any) -> tuple[int, Any]:
+    error_info = {
+        "code": "UNAUTHORIZED",
+        "category": "USER_ERROR",
+        "user_message": "Unauthorized.",
+        "developer_message": "x",
+    }
+    return 401, {"status": "error", "error_code": "access_denied", "error_info": error_info}
+
+
+def _pending_status(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/initiateVerification":
+        body["status"] = "PENDING"
+    return status, body
+
+
+def _juspay_error_for_valid(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200:
+        info = {"code": "INVALID_INPUT", "category": "USER_ERROR", "user_message": "Invalid.", "developer_message": "x"}
+        return 400, {"status": "error", "error_code": "invalid_request", "error_info": info}
+    return status, body
+
+
+def _wrong_content_type(app: ASGI) -> ASGI:
+    async def broken(scope: Scope, receive: Any, send: Any) -> None:
+        async def relabel(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and not scope["path"].startswith(CONTROL_PREFIX):
+                headers = [(k, v) for k, v in message["headers"] if k != b"content-type"]
+                message = {**message, "headers": [*headers, (b"content-type", b"text/plain")]}
+            await send(message)
+
+        await app(scope, receive, relabel)
+
+    return broken
+
+
+def _crash_on_non_ascii(app: ASGI) -> ASGI:
+    async def broken(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+            await app(scope, receive, send)
+            return
+        message: dict[str, Any] = await receive()
+        if any(byte > 127 for byte in message.get("body", b"")) or b"\\u" in message.get("body", b""):
+            body = b"Internal Server Error"
+            headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+            await send({"type": "http.response.start", "status": 500, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
+
+        async def replay() -> dict[str, Any]:
+            return message
+
+        await app(scope, replay, send)
+
+    return broken
+
+
+def _add_valid_auth(api_key: str) -> Callable[[Scope], Scope]:
+    import base64
+
+    value = b"Basic " + base64.b64encode(f"{api_key}:".encode())
+
+    def change(scope: Scope) -> Scope:
+        scope["headers"] = [(k, v) for k, v in scope["headers"] if k != b"authorization"] + [(b"authorization", value)]
+        return scope
+
+    return change
+
+
+def _default_merchant(merchant: str) -> Callable[[Scope], Scope]:
+    def change(scope: Scope) -> Scope:
+        if not any(k == b"x-merchantid" for k, _ in scope["headers"]):
+            scope["headers"] = [*scope["headers"], (b"x-merchantid", merchant.encode())]
+        return scope
+
+    return change
+
+
+def _404_for_other_methods(scope: Scope) -> Scope | None:
+    return scope if scope["method"] == "POST" else None
+
+
+API_KEY = "broken_key_7c1d"
+MERCHANT = "broken_merchant"
+
+# fault name -> (middleware, the check that must catch it)
+FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str]] = {
+    "counters-as-strings": (rewrite(_counters_as_strings), "response_schema_conformance"),
+    "missing-field": (rewrite(_drop_error_code), "response_schema_conformance"),
+    "renamed-field": (rewrite(_rename_response_message), "response_schema_conformance"),
+    "undocumented-status": (rewrite(_undocumented_422), "status_code_conformance"),
+    "wrong-content-type": (_wrong_content_type, "content_type_conformance"),
+    "server-error-on-some-inputs": (_crash_on_non_ascii, "not_a_server_error"),
+    "auth-ignored": (request_fault(_add_valid_auth(API_KEY)), "ignored_auth"),
+    "invalid-input-accepted": (rewrite(_accept_invalid), "negative_data_rejection"),
+    "missing-header-accepted": (request_fault(_default_merchant(MERCHANT)), "missing_required_header"),
+    "no-405-for-other-methods": (request_fault(_404_for_other_methods), "unsupported_method"),
+    "everything-401": (rewrite(_always_401), "positive_data_acceptance"),
+    "success-status-not-success": (rewrite(_pending_status), "success_envelope"),
+}
+# Faults only the sandbox profile's checks can see.
+SANDBOX_FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str]] = {
+    "valid-data-rejected-as-malformed": (rewrite(_juspay_error_for_valid), "positive_refusal_documented"),
+    "counters-as-strings": (rewrite(_counters_as_strings), "response_schema_conformance"),
+}
+
+
+def conformant(app: ASGI) -> ASGI:
+    return app
+
+
+@contextmanager
+def serve(middleware: Callable[[ASGI], ASGI], seed: int = 5) -> Iterator[str]:
+    """Serve MockApp wrapped in `middleware` on a free loopback port, in a thread; yields the base URL."""
+    sock = bind("127.0.0.1", 0)
+    app = middleware(MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT, seed=seed)))
+    config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.02)
+        yield url_of(sock)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()

@@ -1,0 +1,328 @@
+"""Harness self-tests: every broken server is caught by name, the conformant mock passes, the safety
+rails hold (no traffic to refused targets, budgets, outages are not violations) and no secret leaks."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.spec import ROOT
+from tests.broken_servers import API_KEY, FAULTS, MERCHANT, SANDBOX_FAULTS, conformant, serve
+
+SCRIPT = ROOT / "scripts" / "contract_check.py"
+CREDENTIALS = {"JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT}
+
+
+def contract_check(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("JUSPAY_")}
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**clean, **(env or {})},
+    )
+
+
+def summary(report_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((report_dir / "summary.json").read_text())
+    return data
+
+
+def all_reports(report_dir: Path) -> str:
+    return "\n".join(p.read_text() for p in sorted(report_dir.iterdir()))
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_each_broken_server_is_caught_by_name(fault: str, tmp_path: Path) -> None:
+    middleware, check = FAULTS[fault]
+    with serve(middleware) as url:
+        result = contract_check(
+            "--base-url", url, "--max-examples", "25", "--seed", "3", "--report-dir", str(tmp_path), env=CREDENTIALS
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["outcome"] == "violations"
+    assert check in {v["check"] for v in data["violations"]}, data["violations"]
+    assert check in result.stdout
+    junit = (tmp_path / "junit.xml").read_text()
+    assert f'name="{check}"' in junit and "<failure" in junit
+    assert f"`{check}`" in (tmp_path / "summary.md").read_text()
+
+
+@pytest.mark.parametrize("fault", sorted(SANDBOX_FAULTS))
+def test_sandbox_profile_catches_its_faults(fault: str, tmp_path: Path) -> None:
+    middleware, check = SANDBOX_FAULTS[fault]
+    with serve(middleware) as url:
+        result = contract_check(
+            "--base-url", url, "--profile", "sandbox", "--rate-limit", "0", "--budget", "0",
+            "--max-examples", "10", "--seed", "4", "--report-dir", str(tmp_path), env=CREDENTIALS,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert check in {v["check"] for v in data["violations"]}, data["violations"]
+    if fault == "counters-as-strings":
+        assert "strings" in data["doc_conflicts"]["otp-counters-type"]["verdict"]
+        assert data["doc_conflicts"]["otp-counters-type"]["observed"].get("numeric_string")
+
+
+def test_conformant_mock_passes_in_both_profiles(tmp_path: Path) -> None:
+    with serve(conformant) as url:
+        mock = contract_check(
+            "--base-url",
+            url,
+            "--max-examples",
+            "25",
+            "--seed",
+            "3",
+            "--report-dir",
+            str(tmp_path / "m"),
+            env=CREDENTIALS,
+        )
+        sandbox = contract_check(
+            "--base-url", url, "--profile", "sandbox", "--rate-limit", "0", "--budget", "0",
+            "--max-examples", "10", "--seed", "3", "--report-dir", str(tmp_path / "s"), env=CREDENTIALS,
+        )  # fmt: skip
+    assert mock.returncode == 0, mock.stdout + mock.stderr
+    assert sandbox.returncode == 0, sandbox.stdout + sandbox.stderr
+    data = summary(tmp_path / "m")
+    assert data["outcome"] == "passed" and data["failures"] == 0 and data["cases"] > 100
+    assert data["doc_conflicts"]["otp-counters-type"]["observed"] == {
+        "integer": data["doc_conflicts"]["otp-counters-type"]["observed"]["integer"]
+    }
+    assert data["inferred"]["status-401"]["verdict"] == "confirmed"
+    # positive data really was accepted with 2xx, not merely "not 5xx"
+    assert data["statuses"]["validateOtp 200"] > 10 and data["statuses"]["triggerOtp 200"] > 10
+
+
+def test_default_run_against_the_embedded_mock(tmp_path: Path) -> None:
+    result = contract_check("--seed", "11", "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["cases"] >= 500 and data["target"].startswith("embedded mock")
+    for key in ("target", "cases", "failures", "duration_s", "violations"):
+        assert key in data
+    assert "examples" in result.stdout and "fuzzing" in result.stdout  # progress while running
+    assert "Contract check PASSED" in result.stdout
+
+
+def test_same_seed_same_run(tmp_path: Path) -> None:
+    runs = [
+        contract_check("--seed", "21", "--max-examples", "20", "--report-dir", str(tmp_path / str(i))) for i in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0]
+    first, second = (summary(tmp_path / str(i)) for i in range(2))
+    assert (first["cases"], first["statuses"]) == (second["cases"], second["statuses"])
+
+
+def test_no_secret_reaches_any_report_or_output(tmp_path: Path) -> None:
+    middleware, _ = FAULTS["renamed-field"]  # violations on primed Validate OTP cases: reports carry requests
+    with serve(middleware) as url:
+        result = contract_check(
+            "--base-url", url, "--max-examples", "25", "--seed", "3", "--report-dir", str(tmp_path), env=CREDENTIALS
+        )
+    assert result.returncode == 1
+    text = all_reports(tmp_path) + result.stdout + result.stderr
+    encoded = base64.b64encode(f"{API_KEY}:".encode()).decode()
+    for secret in (API_KEY, encoded, encoded.rstrip("=")):
+        assert secret not in text
+    assert not re.search(r"(?i)authorization: basic [a-z0-9+/=]{8,}", text)
+    otp_values = re.findall(r'\\?"otpValue\\?":\s*\\?"([^"\\]*)', text)
+    assert otp_values and set(otp_values) == {"[masked-otp]"}
+    assert '-u "$JUSPAY_API_KEY:"' in text  # the reproduction still replays
+    assert "tokenReference" in text and "[Filtered]" not in json.dumps(summary(tmp_path)["violations"])
+
+
+def test_embedded_mock_key_stays_out_of_reports(tmp_path: Path) -> None:
+    result = contract_check("--seed", "5", "--max-examples", "10", "--report-dir", str(tmp_path))
+    assert result.returncode == 0
+    assert "Basic " not in all_reports(tmp_path)
+
+
+REFUSED = [
+    "https://api.juspay.in",
+    "https://api.juspay.in/initiateVerification",
+    "http://api.juspay.in:80",
+    "https://api-ns1.juspay.in",
+    "https://sandbox.juspay.io",
+    "https://example.com",
+    "http://10.0.0.5:8080",
+    "http://192.168.1.10",
+    "http://8.8.8.8",
+    "http://sandbox.juspay.in",
+    "https://sandbox.juspay.in:8443",
+    "https://sandbox.juspay.in.evil.example",
+    "https://user:pw@127.0.0.1:9",
+    "ftp://127.0.0.1",
+    "http://127.0.0.1:9?x=1",
+    "not a url",
+]
+
+NO_NETWORK = """
+import socket, sys
+def refuse(*args, **kwargs):
+    print("NETWORK ATTEMPT", args, file=sys.stderr)
+    raise SystemExit(99)
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+sys.argv = sys.argv[1:]
+exec(compile(open(sys.argv[0]).read(), sys.argv[0], "exec"), {"__name__": "__main__", "__file__": sys.argv[0]})
+"""
+
+
+@pytest.mark.parametrize("url", REFUSED)
+def test_refused_targets_get_exit_2_without_any_connection(url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK, str(SCRIPT), "--base-url", url],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **CREDENTIALS},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "NETWORK ATTEMPT" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "refusing" in result.stderr
+
+
+def test_the_sandbox_host_is_allowed_but_needs_credentials() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", NO_NETWORK, str(SCRIPT), "--base-url", "https://sandbox.juspay.in"],
+        capture_output=True, text=True, timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("JUSPAY_")},
+    )  # fmt: skip
+    assert result.returncode == 2 and "NETWORK ATTEMPT" not in result.stderr
+    assert "JUSPAY_API_KEY and JUSPAY_MERCHANT_ID must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--mode", "sideways"], ["--max-examples", "zero"], ["--max-examples", "0"], ["--seed", "-1"], ["--bogus"],
+     ["--request-timeout", "0"], ["--profile", "prod"], ["--budget", "-5"]],
+)  # fmt: skip
+def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
+    result = contract_check(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_missing_credentials_for_a_remote_target_send_nothing() -> None:
+    hits: list[str] = []
+
+    def counting(app: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            hits.append(scope.get("path", ""))
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with serve(counting) as url:
+        result = contract_check("--base-url", url, env={"JUSPAY_API_KEY": API_KEY})
+    assert result.returncode == 2 and "JUSPAY_MERCHANT_ID" in result.stderr
+    assert hits == []
+
+
+def test_unreachable_target_is_an_outage_not_a_violation(tmp_path: Path) -> None:
+    result = contract_check("--base-url", "http://127.0.0.1:9", "--report-dir", str(tmp_path), env=CREDENTIALS)
+    assert result.returncode == 2 and "unreachable" in result.stderr
+    data = summary(tmp_path)
+    assert data["outcome"] == "target_unreachable" and data["violations"] == []
+
+
+def test_target_dying_mid_run_is_an_outage(tmp_path: Path) -> None:
+    with serve(conformant) as url:
+        port = int(url.rsplit(":", 1)[1])
+    # The server is gone; start a new one on the same port that stops after a moment.
+    with _short_lived(port, seconds=1.5):
+        result = contract_check(
+            "--base-url", url, "--max-examples", "400", "--seed", "2", "--report-dir", str(tmp_path), env=CREDENTIALS
+        )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert summary(tmp_path)["outcome"] == "target_unreachable"
+
+
+class _short_lived:
+    def __init__(self, port: int, seconds: float) -> None:
+        self.port, self.seconds = port, seconds
+
+    def __enter__(self) -> None:
+        import uvicorn
+
+        from harness.mock.app import MockApp, MockSettings
+        from harness.mock.server import bind
+
+        sock = bind("127.0.0.1", self.port)
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT)), log_level="critical", lifespan="off"
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self.thread.start()
+        self.sock = sock
+        threading.Timer(self.seconds, self._stop).start()
+
+    def _stop(self) -> None:
+        self.server.should_exit = True
+        self.server.force_exit = True
+        self.sock.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop()
+        self.thread.join(10)
+
+
+def _counting_server() -> tuple[Callable[..., Any], list[tuple[float, str, str]]]:
+    seen: list[tuple[float, str, str]] = []
+
+    def middleware(app: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                seen.append((time.monotonic(), scope["method"], scope["path"]))
+            await app(scope, receive, send)
+
+        return wrapped
+
+    return middleware, seen
+
+
+def test_sandbox_profile_honours_budget_and_rate_limit(tmp_path: Path) -> None:
+    middleware, seen = _counting_server()
+    with serve(middleware) as url:
+        result = contract_check(
+            "--base-url", url, "--profile", "sandbox", "--budget", "12", "--rate-limit", "10",
+            "--seed", "6", "--report-dir", str(tmp_path), env=CREDENTIALS,
+        )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["budget_exhausted"] is True
+    api_calls = [t for t, method, path in seen if path in ("/initiateVerification", "/validateOtp")]
+    triggers = [t for t, method, path in seen if path == "/initiateVerification" and method == "POST"]
+    assert len(api_calls) <= 12 + 4, seen  # ignored_auth probes carry no valid credentials and send no OTP
+    assert len(triggers) <= 12
+    assert not [p for _, _, p in seen if p.startswith("/__mock__/")]  # the sandbox profile never uses test controls
+    assert api_calls[-1] - api_calls[0] >= (len(api_calls) - 1) / 10 * 0.8
+
+
+def test_mock_profile_needs_the_test_controls(tmp_path: Path) -> None:
+    def hide_controls(app: Callable[..., Any]) -> Callable[..., Any]:
+        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] == "http" and scope["path"].startswith("/__mock__/"):
+                scope = {**scope, "path": "/nope"}
+            await app(scope, receive, send)
+
+        return wrapped
+
+    with serve(hide_controls) as url:
+        result = contract_check("--base-url", url, env=CREDENTIALS)
+    assert result.returncode == 2 and "--profile sandbox" in result.stderr
