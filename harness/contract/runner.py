@@ -162,6 +162,18 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         _ACTIVE[-1].before_call(case)
 
 
+@contextmanager
+def active(settings: Settings, base_url: str, redactor: Redactor) -> Iterator[_Controller]:
+    """Make this run's controller the one the global before_call hook serves."""
+    controller = _Controller(settings, base_url, redactor)
+    _ACTIVE.append(controller)
+    try:
+        yield controller
+    finally:
+        _ACTIVE.remove(controller)
+        controller.close()
+
+
 def schemathesis_config(settings: Settings) -> dict[str, Any]:
     """The schemathesis configuration for a run, in the shape of schemathesis.toml."""
     sandbox = settings.profile is Profile.SANDBOX
@@ -268,15 +280,9 @@ def run(settings: Settings, redactor: Redactor, progress: Callable[[str], None] 
         config = SchemathesisConfig.from_dict(schemathesis_config(settings))
         schema = schemathesis.openapi.from_path(str(spec.SPEC_PATH), config=config)
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
-        controller = _Controller(settings, base_url, redactor)
-        _ACTIVE.append(controller)
-        try:
-            stream = from_schema(schema).execute()
-            for event in stream:
+        with active(settings, base_url, redactor) as controller:
+            for event in from_schema(schema).execute():
                 _handle(event, result, redactor, progress)
-        finally:
-            _ACTIVE.remove(controller)
-            controller.close()
         result.budget_exhausted = controller.exhausted
         result.requests = max(result.requests, controller.sent)
         if controller.priming_failures:

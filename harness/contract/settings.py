@@ -6,6 +6,10 @@ harness reads the environment:
     JUSPAY_API_KEY       API key for a non-embedded target (never printed)
     JUSPAY_MERCHANT_ID   x-merchantid for a non-embedded target
     JUSPAY_BASE_URL      target when --base-url is not given (loopback or the sandbox only)
+    JUSPAY_PROFILE       mock or sandbox, when --profile is not given
+    JUSPAY_RATE_LIMIT    requests per second, when --rate-limit is not given
+    JUSPAY_BUDGET        requests per run, when --budget is not given
+    JUSPAY_FIXTURE_*     identifiers of a sandbox test card for the stateful flow (see README)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from harness.contract.safety import TargetKind, classify
 from harness.errors import UsageError
@@ -78,6 +83,9 @@ def resolve(
         raise UsageError(f"--mode must be one of {', '.join(MODES)}")
     url = base_url or env.get("JUSPAY_BASE_URL") or None
     kind = classify(url) if url is not None else TargetKind.LOOPBACK
+    profile = profile or env.get("JUSPAY_PROFILE") or None
+    if profile is not None and profile not in ("mock", "sandbox"):
+        raise UsageError("JUSPAY_PROFILE must be mock or sandbox")
     if profile is None:
         chosen = Profile.SANDBOX if kind is TargetKind.SANDBOX else Profile.MOCK
     else:
@@ -93,8 +101,12 @@ def resolve(
         if missing:
             raise UsageError(f"{' and '.join(missing)} must be set to test {url}; nothing was sent")
     sandbox = chosen is Profile.SANDBOX
+    rate_limit = rate_limit if rate_limit is not None else _number(env, "JUSPAY_RATE_LIMIT", float)
+    budget = budget if budget is not None else _number(env, "JUSPAY_BUDGET", int)
     limit = rate_limit if rate_limit is not None else (2.0 if sandbox else 0.0)
     cap = budget if budget is not None else (200 if sandbox else 0)
+    if limit < 0 or cap < 0:
+        raise UsageError("rate limit and budget must not be negative")
     if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
         raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
     examples = max_examples if max_examples is not None else (20 if sandbox else 250)
@@ -124,3 +136,13 @@ def resolve(
         request_timeout=request_timeout,
         fixture_ids=fixtures,
     )
+
+
+def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
+    text = env.get(name)
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{name} must be a number, got {text!r}") from None

@@ -1,0 +1,79 @@
+"""The target of the contract suites: the embedded mock by default, or the sandbox (or a loopback
+stand-in for it) when JUSPAY_BASE_URL is set, with the same settings, safety rails and hooks as
+scripts/contract_check.py.
+
+Hypothesis profiles: `contract` (quick, the default under `make test`) and `contract-nightly` (heavier);
+choose with HYPOTHESIS_PROFILE.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.config import SchemathesisConfig
+
+from harness import spec
+from harness.contract import runner
+from harness.contract.redact import Redactor
+from harness.contract.settings import Profile, Settings, resolve
+from harness.errors import HarnessError
+
+settings.register_profile(
+    "contract", max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+settings.register_profile(
+    "contract-nightly", max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "contract"))
+
+
+def _settings() -> Settings | HarnessError:
+    try:
+        return resolve(
+            base_url=None, mode="all", max_examples=30, seed=None, report_dir=Path("reports"), profile=None,
+            rate_limit=None, budget=None, request_timeout=10.0,
+        )  # fmt: skip
+    except HarnessError as exc:
+        return exc
+
+
+SETTINGS = _settings()
+
+
+@dataclass(frozen=True)
+class Target:
+    settings: Settings
+    base_url: str
+
+    @property
+    def is_mock(self) -> bool:
+        return self.settings.profile is Profile.MOCK
+
+
+@pytest.fixture(scope="session")
+def target() -> Iterator[Target]:
+    if isinstance(SETTINGS, HarnessError):
+        pytest.fail(f"contract settings: {SETTINGS}", pytrace=False)
+    try:
+        with runner.target(SETTINGS) as base_url, runner.active(SETTINGS, base_url, Redactor()):
+            yield Target(SETTINGS, base_url)
+    except HarnessError as exc:
+        pytest.fail(f"contract target unavailable: {exc}", pytrace=False)
+
+
+def load_schema() -> Any:
+    """The vendored spec with the run's schemathesis configuration and credentials; the base URL (known
+    only once the target is up) is passed to each call."""
+    if isinstance(SETTINGS, HarnessError):
+        return schemathesis.openapi.from_path(str(spec.SPEC_PATH))
+    config = SchemathesisConfig.from_dict(runner.schemathesis_config(SETTINGS))
+    schema = schemathesis.openapi.from_path(str(spec.SPEC_PATH), config=config)
+    schema.config.update(basic_auth=(SETTINGS.api_key, ""))
+    return schema

@@ -1,0 +1,62 @@
+"""The pytest contract suites (contract_tests/) can fail: run them against broken servers and a sandbox
+stand-in, as the nightly job would run them against the sandbox."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from harness.spec import ROOT
+from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, serve
+
+
+def run_suite(url: str, *selection: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUSPAY_")}
+    env.update({"JUSPAY_BASE_URL": url, "JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT})
+    env.update({"JUSPAY_RATE_LIMIT": "0", "JUSPAY_BUDGET": "0", **(extra_env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:randomly", *selection],
+        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("fault", "suite"),
+    [
+        ("missing-header-accepted", "contract_tests/test_fuzz.py"),
+        ("undocumented-status", "contract_tests/test_fuzz.py"),
+        ("everything-401", "contract_tests/test_fuzz.py"),
+        ("counters-as-strings", "contract_tests/test_client_contract.py"),
+        ("renamed-field", "contract_tests/test_otp_flow.py"),
+    ],
+)
+def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
+    middleware, check = FAULTS[fault]
+    with serve(middleware) as url:
+        result = run_suite(url, suite)
+    assert result.returncode == 1, result.stdout[-3000:]
+    if suite.endswith("test_fuzz.py"):
+        assert check.replace("_", " ").split()[0] in result.stdout.lower() or check in result.stdout
+
+
+def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:
+    with serve(conformant) as url:
+        result = run_suite(url, "contract_tests", extra_env={"JUSPAY_PROFILE": "sandbox"})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "no fixture identifiers" in result.stdout
+
+
+def test_sandbox_flow_runs_with_fixture_identifiers() -> None:
+    fixtures = {
+        "JUSPAY_FIXTURE_TOKEN_REFERENCE": "fixture-token",
+        "JUSPAY_FIXTURE_PROVISIONED_TOKEN_ID": "fixture-token",
+        "JUSPAY_FIXTURE_CLIENT_REFERENCE_ID": "fixture-session",
+        "JUSPAY_FIXTURE_STEP_UP_REQUEST_ID": "c3RlcA==",
+    }
+    with serve(conformant) as url:
+        result = run_suite(url, "contract_tests/test_otp_flow.py", extra_env={"JUSPAY_PROFILE": "sandbox", **fixtures})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "1 passed" in result.stdout
