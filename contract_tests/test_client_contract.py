@@ -26,11 +26,11 @@ from contract_tests.conftest import Target, load_schema
 schema = load_schema()
 TRIGGER = schema["/initiateVerification"]["POST"]
 VALIDATE = schema["/validateOtp"]["POST"]
-SUCCESS: dict[str, type] = {"triggerOtp": TriggerOtpResponse, "validateOtp": ValidateOtpResponse}
-REFUSAL: dict[str, type] = {"triggerOtp": TriggerOtpRefusal, "validateOtp": ValidateOtpRefusal}
+SUCCESS: dict[str, type[Any]] = {"triggerOtp": TriggerOtpResponse, "validateOtp": ValidateOtpResponse}
+REFUSAL: dict[str, type[Any]] = {"triggerOtp": TriggerOtpRefusal, "validateOtp": ValidateOtpRefusal}
 
 
-def expected_type(operation_id: str, status: int, body: Any) -> type:
+def expected_type(operation_id: str, status: int, body: Any) -> type[Any]:
     if status == 200:
         return SUCCESS[operation_id]
     if isinstance(body, dict) and "error_info" in body:
