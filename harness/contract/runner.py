@@ -263,8 +263,16 @@ def target(settings: Settings) -> Iterator[str]:
     yield settings.base_url
 
 
-def run(settings: Settings, redactor: Redactor, progress: Callable[[str], None] = print) -> RunResult:
-    """Run the contract check; raises HarnessError for configuration problems and an unreachable target."""
+def run(
+    settings: Settings,
+    redactor: Redactor,
+    progress: Callable[[str], None] = print,
+    phases: dict[str, Any] | None = None,
+) -> RunResult:
+    """Run the contract check; raises HarnessError for configuration problems and an unreachable target.
+
+    `phases` adds schemathesis phase settings (the benchmark turns off response-driven generation so that
+    two targets get the same cases)."""
     redactor.add_api_key(settings.api_key)
     result = RunResult(
         target=settings.describe_target(),
@@ -277,7 +285,9 @@ def run(settings: Settings, redactor: Redactor, progress: Callable[[str], None] 
     with target(settings) as base_url:
         if settings.base_url is None:
             result.target = f"embedded mock ({base_url})"
-        config = SchemathesisConfig.from_dict(schemathesis_config(settings))
+        raw = schemathesis_config(settings)
+        raw["phases"].update(phases or {})
+        config = SchemathesisConfig.from_dict(raw)
         schema = schemathesis.openapi.from_path(str(spec.SPEC_PATH), config=config)
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
         with active(settings, base_url, redactor) as controller:
@@ -320,7 +330,9 @@ def _is_network(value: BaseException) -> bool:
 
 
 def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
-    result.cases += len(recorder.cases)
+    # Generated cases only: checks such as ignored_auth record extra child cases for their probes.
+    generated = sum(1 for node in recorder.cases.values() if node.parent_id is None)
+    result.cases += generated
     result.requests += len(recorder.interactions)
     for case_id, interaction in recorder.interactions.items():
         node = recorder.cases.get(case_id)
@@ -357,7 +369,7 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
             reproduce = curl(interaction.request, redactor) if interaction else ""
             seen[key] = Violation(operation_id, node.name, title, message, reproduce, status)
             result.violations.append(seen[key])
-    return len(recorder.cases)
+    return generated
 
 
 def _negative_body(case: Any) -> bool:

@@ -1,0 +1,281 @@
+"""Benchmarks, as ratios against baselines run side by side on the same machine (never timed tests).
+
+1. Mock throughput: wrk, 16 connections, valid Trigger OTP requests each on a fresh session, against the
+   embedded mock and against Stoplight Prism 5.16 (`prism mock spec/openapi.yaml`), interleaved rounds.
+2. Fuzzing throughput: contract-check cases/s against the embedded mock versus a constant-response server
+   (same harness profile, no priming, no shrinking, no rate limit), interleaved rounds.
+
+`python -m harness.bench constant-server` runs the constant-response server on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.errors import HarnessError
+from harness.spec import ROOT, SPEC_PATH
+
+BENCH_DIR = ROOT / ".bench"
+PRISM_VERSION = "5.16.0"
+PRISM_BIN = BENCH_DIR / "prism" / "node_modules" / ".bin" / "prism"
+LUA = ROOT / "scripts" / "bench" / "trigger.lua"
+API_KEY = "bench_key_" + "0" * 8
+MERCHANT = "bench_merchant"
+
+
+@dataclass
+class Load:
+    requests_per_s: float
+    p99_ms: float
+    non_2xx: int
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package) ...", flush=True)
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)  # type: ignore[call-overload]
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, env=env, **quiet)  # type: ignore[call-overload]
+    found = shutil.which("wrk")
+    if not found:
+        raise HarnessError("wrk is not installed and could not be installed (apt-get install wrk)")
+    return found
+
+
+def ensure_prism() -> Path | None:
+    if PRISM_BIN.exists():
+        return PRISM_BIN
+    if not shutil.which("npm"):
+        print("npm not found: skipping the Prism baseline", flush=True)
+        return None
+    print(f"installing @stoplight/prism-cli@{PRISM_VERSION} into .bench/prism ...", flush=True)
+    subprocess.run(
+        ["npm", "install", "--prefix", str(PRISM_BIN.parents[2]), "--no-audit", "--no-fund",
+         f"@stoplight/prism-cli@{PRISM_VERSION}"],
+        check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600,
+    )  # fmt: skip
+    return PRISM_BIN if PRISM_BIN.exists() else None
+
+
+def wrk(wrk_bin: str, url: str, seconds: int, connections: int = 16) -> Load:
+    env = dict(os.environ, BENCH_AUTH=base64.b64encode(f"{API_KEY}:".encode()).decode(), BENCH_MERCHANT=MERCHANT)
+    command = [wrk_bin, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA), url]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=seconds + 60).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if rate is None or p99 is None:
+        raise HarnessError(f"could not read wrk's output: {out[-300:]}")
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return Load(float(rate.group(1)), float(p99.group(1)) * scale, int(non_2xx.group(1)) if non_2xx else 0)
+
+
+def _load(load: Load) -> str:
+    return f"{load.requests_per_s:9.0f} req/s  p99 {load.p99_ms:.2f} ms"
+
+
+def _free_port() -> int:
+    from harness.mock.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def _wait_until_serving(url: str, timeout: float = 60) -> None:
+    body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": "warmup", "stepUpRequestId": "s"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            answer = httpx.post(
+                f"{url}/initiateVerification",
+                json=body,
+                auth=(API_KEY, ""),
+                headers={"x-merchantid": MERCHANT},
+                timeout=2,
+            )
+            if answer.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise HarnessError(f"{url} did not come up")
+
+
+@contextmanager
+def prism(binary: Path) -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(binary), "mock", str(SPEC_PATH), "-h", "127.0.0.1", "-p", str(port), "-v", "silent"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_serving(url)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def constant_server() -> Iterator[tuple[str, int]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness.bench", "constant-server"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().rsplit(" ", 1)[-1]
+        _wait_until_serving(url)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def constant_app() -> Any:
+    """Answers every request with the docs' 200 sample of the operation (a server that costs nothing)."""
+    trigger = json.dumps(
+        {
+            "errorMessage": None,
+            "status": "SUCCESS",
+            "errorCode": None,
+            "response": {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5},
+        }
+    ).encode()
+    validate = json.dumps({"status": "SUCCESS", "responseCode": None, "responseMessage": None}).encode()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        body = validate if scope["path"] == "/validateOtp" else trigger
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+def fuzz_rate(base_url: str, seed: int, max_examples: int, server_pid: int) -> tuple[float, int, float]:
+    """Contract-check cases/s against base_url with the priming-free profile, and the server's CPU share."""
+    from harness.contract import runner
+    from harness.contract.redact import Redactor
+    from harness.contract.settings import resolve
+
+    settings = resolve(
+        base_url=base_url, mode="all", max_examples=max_examples, seed=seed, report_dir=BENCH_DIR / "reports",
+        profile="sandbox", rate_limit=0, budget=0, request_timeout=10,
+        environ={"JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT},
+    )  # fmt: skip
+    cpu_before, started = cpu_seconds(server_pid), time.perf_counter()
+    # Response-driven generation off: both targets then get the same cases, and only the server differs.
+    same_cases = {"fuzzing": {"extra-data-sources": {"responses": False}}}
+    result = runner.run(settings, Redactor(), progress=lambda line: None, phases=same_cases)
+    wall = time.perf_counter() - started
+    return result.cases / wall, result.cases, (cpu_seconds(server_pid) - cpu_before) / wall
+
+
+def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
+    from harness.mock.process import running_mock
+
+    BENCH_DIR.mkdir(exist_ok=True)
+    wrk_bin = ensure_wrk()
+    prism_bin = ensure_prism()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}, "rounds": rounds}
+
+    mock_loads: list[Load] = []
+    prism_loads: list[Load] = []
+    with running_mock(API_KEY, MERCHANT) as mock:
+        for index in range(rounds):
+            mock_loads.append(wrk(wrk_bin, mock.url, seconds))
+            print(
+                f"  round {index + 1}: mock  {_load(mock_loads[-1])}",
+                flush=True,
+            )
+            if prism_bin is not None:
+                with prism(prism_bin) as prism_url:
+                    prism_loads.append(wrk(wrk_bin, prism_url, seconds))
+                print(
+                    f"  round {index + 1}: prism {_load(prism_loads[-1])}",
+                    flush=True,
+                )
+    mock_rate = statistics.median(load.requests_per_s for load in mock_loads)
+    results["mock"] = {"requests_per_s": mock_rate, "p99_ms": max(load.p99_ms for load in mock_loads),
+                       "non_2xx": sum(load.non_2xx for load in mock_loads)}  # fmt: skip
+    if prism_loads:
+        prism_rate = statistics.median(load.requests_per_s for load in prism_loads)
+        results["prism"] = {"version": PRISM_VERSION, "requests_per_s": prism_rate,
+                            "p99_ms": max(load.p99_ms for load in prism_loads)}  # fmt: skip
+        results["mock_vs_prism"] = round(mock_rate / prism_rate, 2)
+
+    mock_fuzz: list[float] = []
+    constant_fuzz: list[float] = []
+    mock_share: list[float] = []
+    constant_share: list[float] = []
+    with running_mock(API_KEY, MERCHANT) as mock, constant_server() as (constant_url, constant_pid):
+        fuzz_rate(mock.url, 99, 30, mock.process.pid)  # warm-up: imports and schema compilation
+        fuzz_rate(constant_url, 99, 30, constant_pid)
+        for index in range(rounds):
+            rate, cases, share = fuzz_rate(mock.url, index, max_examples, mock.process.pid)
+            mock_fuzz.append(rate)
+            mock_share.append(share)
+            baseline, baseline_cases, baseline_share = fuzz_rate(constant_url, index, max_examples, constant_pid)
+            constant_fuzz.append(baseline)
+            constant_share.append(baseline_share)
+            print(
+                f"  round {index + 1}: fuzzing mock {rate:6.1f} cases/s ({cases}, server CPU {share:.1%})"
+                f"  constant {baseline:6.1f} cases/s ({baseline_cases}, server CPU {baseline_share:.1%})",
+                flush=True,
+            )
+    results["fuzzing"] = {
+        "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),
+        "constant_cases_per_s": round(statistics.median(constant_fuzz), 1),
+        "mock_cost": round(1 - statistics.median(mock_fuzz) / statistics.median(constant_fuzz), 3),
+        "mock_server_cpu_share": round(statistics.median(mock_share), 3),
+        "constant_server_cpu_share": round(statistics.median(constant_share), 3),
+    }
+    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    return results
+
+
+def serve_constant() -> None:
+    import uvicorn
+
+    from harness.mock.server import bind, url_of
+
+    sock = bind("127.0.0.1", 0)
+    print(f"constant server listening on {url_of(sock)}", flush=True)
+    uvicorn.Server(uvicorn.Config(constant_app(), log_level="warning", lifespan="off")).run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["constant-server"]:
+        serve_constant()

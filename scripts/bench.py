@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Benchmark the embedded mock against Stoplight Prism and the contract check against a constant server.
+
+Installs wrk (Debian) and Prism (npm, into .bench/) on first use. Prints both figures and their ratios and
+writes .bench/results.json. Targets: mock >= 3x Prism with p99 < 10 ms; fuzzing cost of the mock <= 10%.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from harness.cli import EXIT_OK, EXIT_VIOLATION, ArgumentParser, run  # noqa: E402
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = ArgumentParser(prog="bench.py", description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2, choices=range(1, 11), metavar="N", help="interleaved rounds")
+    parser.add_argument("--seconds", type=int, default=8, choices=range(2, 61), metavar="S", help="wrk duration")
+    parser.add_argument("--max-examples", type=int, default=300, help="fuzzing cases per operation per run")
+    args = parser.parse_args(argv)
+    from harness import bench
+
+    results = bench.main(args.rounds, args.seconds, args.max_examples)
+    mock, fuzz = results["mock"], results["fuzzing"]
+    print()
+    print(f"mock:     {mock['requests_per_s']:.0f} req/s, p99 {mock['p99_ms']:.2f} ms, non-2xx {mock['non_2xx']}")
+    ok = mock["p99_ms"] < 10 and mock["non_2xx"] == 0
+    if "prism" in results:
+        prism = results["prism"]
+        print(
+            f"prism:    {prism['requests_per_s']:.0f} req/s, p99 {prism['p99_ms']:.2f} ms "
+            f"(@stoplight/prism-cli {prism['version']})"
+        )
+        print(f"ratio:    {results['mock_vs_prism']:.2f}x (target >= 3x)")
+        ok = ok and results["mock_vs_prism"] >= 3
+    print(f"fuzzing:  mock {fuzz['mock_cases_per_s']} cases/s vs constant server "
+          f"{fuzz['constant_cases_per_s']} cases/s "
+          f"-> {fuzz['mock_cost'] * 100:.1f}% fewer cases/s (target <= 10%)")  # fmt: skip
+    print(f"          server CPU per second of the run: mock {fuzz['mock_server_cpu_share']:.1%}, "
+          f"constant {fuzz['constant_server_cpu_share']:.1%}")  # fmt: skip
+    ok = ok and fuzz["mock_cost"] <= 0.10
+    return EXIT_OK if ok else EXIT_VIOLATION
+
+
+if __name__ == "__main__":
+    run(main)
