@@ -207,3 +207,31 @@ def test_bad_input_battery_leaves_the_server_answering(client: MockClient) -> No
     for content in (b"\x00" * 100, b"{" * 1000, b'{"a":' * 5000, "é".encode("utf-16"), b"[]" * 1000):
         assert raw_post(client, "/initiateVerification", content).status_code == 400
     assert client.trigger(TRIGGER_SAMPLE_REQUEST).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--port", "x"], ["--port", "70000"], ["--seed", "abc"], ["--max-requests", "0"], ["--api-key", ""], ["--nope"]],
+)
+def test_mock_server_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    from harness.mock.process import SCRIPT
+
+    result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_mock_server_port_in_use_is_a_one_line_error(mock: RunningMock) -> None:
+    import subprocess
+    import sys
+
+    from harness.mock.process import SCRIPT
+
+    port = urlsplit(mock.url).port
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--port", str(port)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2 and "cannot listen" in result.stderr and result.stderr.count("\n") == 1
