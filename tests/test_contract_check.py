@@ -11,7 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -240,46 +241,47 @@ def test_unreachable_target_is_an_outage_not_a_violation(tmp_path: Path) -> None
 
 
 def test_target_dying_mid_run_is_an_outage(tmp_path: Path) -> None:
-    with serve(conformant) as url:
-        port = int(url.rsplit(":", 1)[1])
-    # The server is gone; start a new one on the same port that stops after a moment.
-    with _short_lived(port, seconds=1.5):
+    with _dies_after(requests=80) as (url, served):
         result = contract_check(
             "--base-url", url, "--max-examples", "400", "--seed", "2", "--report-dir", str(tmp_path), env=CREDENTIALS
         )
+    assert served[0] >= 80, "the target died before the run started: not a mid-run outage"
     assert result.returncode == 2, result.stdout + result.stderr
-    assert summary(tmp_path)["outcome"] == "target_unreachable"
+    data = summary(tmp_path)
+    assert data["outcome"] == "target_unreachable" and data["outage"]
+    assert "violations" not in result.stderr
 
 
-class _short_lived:
-    def __init__(self, port: int, seconds: float) -> None:
-        self.port, self.seconds = port, seconds
+@contextmanager
+def _dies_after(requests: int) -> Iterator[tuple[str, list[int]]]:
+    """The conformant mock, which stops listening (connections refused) after `requests` API requests."""
+    import uvicorn
 
-    def __enter__(self) -> None:
-        import uvicorn
+    from harness.mock.app import MockApp, MockSettings
+    from harness.mock.server import bind, url_of
 
-        from harness.mock.app import MockApp, MockSettings
-        from harness.mock.server import bind
+    served = [0]
+    sock = bind("127.0.0.1", 0)
+    app = MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT))
 
-        sock = bind("127.0.0.1", self.port)
-        self.server = uvicorn.Server(
-            uvicorn.Config(
-                MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT)), log_level="critical", lifespan="off"
-            )
-        )
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self.thread.start()
-        self.sock = sock
-        threading.Timer(self.seconds, self._stop).start()
+    async def dying(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/__mock__/"):
+            served[0] += 1
+            if served[0] == requests:
+                server.should_exit = server.force_exit = True
+                sock.close()
+        await app(scope, receive, send)
 
-    def _stop(self) -> None:
-        self.server.should_exit = True
-        self.server.force_exit = True
-        self.sock.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop()
-        self.thread.join(10)
+    server = uvicorn.Server(uvicorn.Config(dying, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            thread.join(0.02)
+        yield url_of(sock), served
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def _counting_server() -> tuple[Callable[..., Any], list[tuple[float, str, str]]]:
