@@ -33,16 +33,14 @@ class ResponseSchemas:
 
         from harness import spec
 
-        self.by_path: dict[str, str] = {}
         self._validators: dict[tuple[str, str], Any] = {}
         self.inferred: dict[tuple[str, str], str] = {}
         self._components = {
             name: jsonschema_rs.Draft202012Validator(resolve(document, schema))
             for name, schema in document["components"]["schemas"].items()
         }
-        for path, _, raw in spec.operations(document):
+        for _, _, raw in spec.operations(document):
             operation = resolve(document, raw)
-            self.by_path[path] = operation["operationId"]
             for status, response in operation["responses"].items():
                 key = (operation["operationId"], status)
                 schema = response["content"]["application/json"]["schema"]

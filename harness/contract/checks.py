@@ -27,8 +27,9 @@ def _body(response: Any) -> Any:
         return None
 
 
-def _operation_id(case: Any) -> str:
-    return str(case.operation.definition.raw.get("operationId", ""))
+def operation_id(case: Any) -> str:
+    """The spec's operationId of a schemathesis case (its label when the spec gives none)."""
+    return str(case.operation.definition.raw.get("operationId") or case.operation.label)
 
 
 @schemathesis.check
@@ -54,11 +55,10 @@ def positive_refusal_documented(ctx: Any, response: Any, case: Any) -> bool | No
         return None
     if response.status_code not in _REFUSAL_STATUSES:
         return None
-    operation_id = _operation_id(case)
-    body = _body(response)
-    if _SCHEMAS.matches(_REFUSALS[operation_id], body):
+    refusal = _REFUSALS[operation_id(case)]
+    if _SCHEMAS.matches(refusal, _body(response)):
         return None
     raise AssertionError(
-        f"valid request refused with {response.status_code} outside the {_REFUSALS[operation_id]} envelope: "
+        f"valid request refused with {response.status_code} outside the {refusal} envelope: "
         "the target rejected data the spec calls valid"
     )

@@ -27,14 +27,13 @@ from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.generation import GenerationMode
 
 from harness import spec
-from harness.contract import checks  # noqa: F401 - registers the project's checks
+from harness.contract.checks import operation_id  # importing checks also registers them
 from harness.contract.observe import Observations
 from harness.contract.redact import Redactor
 from harness.contract.settings import Profile, Settings
 from harness.errors import HarnessError, TargetUnreachable, UsageError
 from harness.mock.process import running_mock
 
-OPERATIONS = {"/initiateVerification": "triggerOtp", "/validateOtp": "validateOtp"}
 MAX_EXAMPLES_PER_CHECK = 5
 
 
@@ -109,12 +108,11 @@ class _Controller:
         meta = case.meta
         if meta is None or meta.generation.mode is not GenerationMode.POSITIVE or not isinstance(case.body, dict):
             return
-        operation_id = OPERATIONS.get(case.operation.path)
-        if operation_id is None or "clientReferenceId" not in case.body:
+        if "clientReferenceId" not in case.body:
             return
         self.primed += 1
         case.body["clientReferenceId"] = f"contract-{self.settings.seed}-{self.primed}"
-        if operation_id == "validateOtp":
+        if operation_id(case) == "validateOtp":
             otp = self._issue_code(case.body)
             if otp is None:
                 self.priming_failures += 1  # the case goes out unprimed and the checks judge the answer
@@ -310,7 +308,7 @@ def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, pr
         found = len(result.violations) - before
         progress(f"  {event.phase.value:<9} {event.recorder.label:<28} {cases:>5} cases  {found} new violation(s)")
     elif isinstance(event, events.NonFatalError):
-        if isinstance(event.value, requests.RequestException) or _is_network(event.value):
+        if _is_network(event.value):
             result.outage = redactor.text(f"{event.label}: {type(event.value).__name__}: {event.value}")[:300]
         else:
             result.errors.append(redactor.text(f"{event.label}: {event.info.title}: {event.value}")[:500])
@@ -339,17 +337,18 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
         if node is None or interaction.response is None:
             continue
         case = node.value
-        operation_id = OPERATIONS.get(case.operation.path, case.operation.label)
         result.observations.record(
-            operation_id, interaction.response.status_code, _json(interaction.response.content), _negative_body(case)
+            operation_id(case),
+            interaction.response.status_code,
+            _json(interaction.response.content),
+            _negative_body(case),
         )
     seen = {(v.operation, v.check, v.title, v.message): v for v in result.violations}
     per_check = Counter((v.operation, v.check) for v in result.violations)
     for case_id, nodes in recorder.checks.items():
-        parent = recorder.cases[case_id].value
-        operation_id = OPERATIONS.get(parent.operation.path, parent.operation.label)
+        operation = operation_id(recorder.cases[case_id].value)
         for node in nodes:
-            tally = result.checks.setdefault((operation_id, node.name), [0, 0])
+            tally = result.checks.setdefault((operation, node.name), [0, 0])
             if node.failure_info is None:
                 tally[0] += 1
                 continue
@@ -357,17 +356,17 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
             failure = node.failure_info.failure
             message = redactor.text(str(failure.message))[:800]
             title = redactor.text(str(failure.title))
-            key = (operation_id, node.name, title, message)
+            key = (operation, node.name, title, message)
             if key in seen:
                 seen[key].occurrences += 1
                 continue
-            per_check[(operation_id, node.name)] += 1
-            if per_check[(operation_id, node.name)] > MAX_EXAMPLES_PER_CHECK:
+            per_check[(operation, node.name)] += 1
+            if per_check[(operation, node.name)] > MAX_EXAMPLES_PER_CHECK:
                 continue
             interaction = recorder.interactions.get(failure.case_id or case_id)
             status = interaction.response.status_code if interaction and interaction.response else None
             reproduce = curl(interaction.request, redactor) if interaction else ""
-            seen[key] = Violation(operation_id, node.name, title, message, reproduce, status)
+            seen[key] = Violation(operation, node.name, title, message, reproduce, status)
             result.violations.append(seen[key])
     return generated
 

@@ -154,7 +154,7 @@ class MockApp:
                 await _respond(send, 405, juspay_error(405, "INVALID_ACTION", "Use POST."), allow=b"POST")
                 return
             payload = await self._checked_payload(scope, receive, operation)
-            status, raw = self._decide(operation, scope, payload)
+            status, raw = self._decide(operation, payload)
             await _respond_raw(send, status, raw)
         except RequestError as exc:
             await _respond(send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
@@ -247,7 +247,7 @@ class MockApp:
 
     # ---- session rules --------------------------------------------------------------------------------
 
-    def _decide(self, operation: Operation, scope: Scope, payload: dict[str, Any]) -> tuple[int, bytes]:
+    def _decide(self, operation: Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         key = (self.settings.merchant_id, payload["tokenReference"], payload["clientReferenceId"])
         token_id = payload["vProvisionedTokenId"]
         if operation.operation_id == "triggerOtp":
