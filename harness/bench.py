@@ -4,6 +4,8 @@
    embedded mock and against Stoplight Prism 5.16 (`prism mock spec/openapi.yaml`), interleaved rounds.
 2. Fuzzing throughput: contract-check cases/s against the embedded mock versus a constant-response server
    (same harness profile, no priming, no shrinking, no rate limit), interleaved rounds.
+3. Client cost: `JuspayClient.trigger_otp` calls/s versus raw httpx posting the same JSON on the same
+   connection pool to the embedded mock, one caller, interleaved rounds.
 
 `python -m harness.bench constant-server` runs the constant-response server on its own.
 """
@@ -203,6 +205,45 @@ def fuzz_rate(base_url: str, seed: int, max_examples: int, server_pid: int) -> t
     return result.cases / wall, result.cases, (cpu_seconds(server_pid) - cpu_before) / wall
 
 
+def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]:
+    """Calls/s of the generated high-level client and of raw httpx on one shared pool, interleaved."""
+    from juspay_visa_agentic_client import JuspayClient
+
+    step_up = "Y2UyOWU0N2E1NGYzNGM2OTY4MjQxZTZhYzkxMTNkMDE="
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
+               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    client_rates: list[float] = []
+    raw_rates: list[float] = []
+    with httpx.Client(timeout=10) as pool:
+        api = JuspayClient(API_KEY, MERCHANT, base_url=base_url, http_client=pool)
+
+        def with_client(prefix: str) -> None:
+            for index in range(calls):
+                api.trigger_otp(token_reference="t", v_provisioned_token_id="v",
+                                client_reference_id=f"{prefix}-{index}", step_up_request_id=step_up)  # fmt: skip
+
+        def with_httpx(prefix: str) -> None:
+            for index in range(calls):
+                body = {"tokenReference": "t", "vProvisionedTokenId": "v", "clientReferenceId": f"{prefix}-{index}",
+                        "stepUpRequestId": step_up}  # fmt: skip
+                answer = pool.post(f"{base_url}/initiateVerification", json=body, headers=headers)
+                if answer.status_code != 200:
+                    raise HarnessError(f"raw httpx baseline got {answer.status_code}")
+
+        with_client("warm-client")
+        with_httpx("warm-raw")
+        for index in range(rounds):
+            for rates, call in ((client_rates, with_client), (raw_rates, with_httpx)):
+                started = time.perf_counter()
+                call(f"{call.__name__}-{index}")
+                rates.append(calls / (time.perf_counter() - started))
+            print(f"  round {index + 1}: client {client_rates[-1]:7.0f} calls/s  raw httpx {raw_rates[-1]:7.0f} calls/s",
+                  flush=True)  # fmt: skip
+    client_rate, raw_rate = statistics.median(client_rates), statistics.median(raw_rates)
+    return {"client_calls_per_s": round(client_rate), "raw_httpx_calls_per_s": round(raw_rate),
+            "client_cost": round(raw_rate / client_rate, 3)}  # fmt: skip
+
+
 def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
     from harness.mock.process import running_mock
 
@@ -255,6 +296,8 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
                 f"  constant {baseline:6.1f} cases/s ({baseline_cases}, server CPU {baseline_share:.1%})",
                 flush=True,
             )
+    with running_mock(API_KEY, MERCHANT) as mock:
+        results["client"] = client_cost(mock.url, max(rounds, 3))
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),
         "constant_cases_per_s": round(statistics.median(constant_fuzz), 1),

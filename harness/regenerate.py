@@ -1,13 +1,17 @@
 """Regenerate the typed client from the vendored spec, or check that the committed client is current.
 
-The output depends only on: the spec, `generator/config.yaml`, `generator/templates/`, and the pinned
-openapi-python-client and ruff (both must be the versions below, run from this interpreter's environment).
+The output depends only on: the spec, `generator/config.yaml`, `generator/templates/` (overrides of
+openapi-python-client's own templates), `generator/package/` (modules the generator has no template for:
+the high-level client, its exceptions and the embedded response contract, rendered here from the spec), and
+the pinned openapi-python-client and ruff (both must be the versions below, run from this environment).
 """
 
 from __future__ import annotations
 
 import filecmp
 import os
+import pprint
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,6 +19,9 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from harness import spec
 from harness.errors import HarnessError, SpecError
@@ -25,6 +32,7 @@ PROJECT_NAME = "juspay-visa-agentic-client"
 PACKAGE_NAME = "juspay_visa_agentic_client"
 CONFIG_PATH = spec.ROOT / "generator" / "config.yaml"
 TEMPLATES_PATH = spec.ROOT / "generator" / "templates"
+PACKAGE_TEMPLATES_PATH = spec.ROOT / "generator" / "package"
 OUTPUT_PATH = spec.ROOT / "generated" / PROJECT_NAME
 IGNORED_NAMES = {".ruff_cache", "__pycache__", ".mypy_cache", "dist", "build"}
 
@@ -84,8 +92,97 @@ def generate(output: Path, spec_path: Path = spec.SPEC_PATH) -> None:
             if line.strip() and not line.startswith(("If you believe", "Generating "))
         ]
         raise SpecError(f"openapi-python-client failed: {' | '.join(detail[:3]) or 'no output'}")
+    render_package_modules(output, spec.load(spec_path))
+    _run_post_hooks(output, env)
     for leftover in output.rglob(".ruff_cache"):
         shutil.rmtree(leftover)
+
+
+# Schema keywords that decide validity; everything else (descriptions, examples, x- markers) is left out of
+# the contract embedded in the client.
+CONTRACT_KEYWORDS = {"type", "required", "properties", "enum", "const", "not", "anyOf", "$ref", "minLength",
+                     "additionalProperties"}  # fmt: skip
+LENIENT_CONFLICT = "otp-counters-type"  # counters may arrive as numeric strings (the field table's type)
+DEFAULT_TIMEOUT = {"connect": 5.0, "read": 30.0}
+DEFAULT_CONNECT_RETRIES = 2
+RETRY_BACKOFF_SECONDS = 0.25
+
+
+def _contract_schema(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_contract_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    reduced = {key: _contract_schema(value) for key, value in node.items() if key in CONTRACT_KEYWORDS}
+    if "properties" in node:
+        reduced["properties"] = {name: _contract_schema(value) for name, value in node["properties"].items()}
+    conflict = node.get("x-doc-conflict")
+    if isinstance(conflict, dict) and conflict.get("id") == LENIENT_CONFLICT:
+        reduced["x-lenient-integer"] = True
+    return reduced
+
+
+def _resolve_response(document: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in response:
+        response = document["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    return response
+
+
+def package_context(document: dict[str, Any]) -> dict[str, Any]:
+    """What the modules of generator/package/ are rendered from: all of it read from the spec."""
+    responses: dict[str, dict[str, Any]] = {}
+    for _, _, operation in spec.operations(document):
+        documented = responses.setdefault(operation["operationId"], {})
+        for status, response in operation.get("responses", {}).items():
+            content = _resolve_response(document, response).get("content", {}).get("application/json", {})
+            documented[str(status)] = _contract_schema(content.get("schema", {}))
+    schemas = {name: _contract_schema(schema) for name, schema in document["components"]["schemas"].items()}
+    codes: dict[str, list[str]] = {}
+    for name, field_name in (("TriggerOtpRefusal", "errorCode"), ("ValidateOtpRefusal", "responseCode")):
+        for code in document["components"]["schemas"][name]["properties"][field_name].get("enum", []):
+            codes.setdefault(code, []).append("Trigger OTP" if name.startswith("Trigger") else "Validate OTP")
+    environments = {
+        server["description"].split(".", 1)[0].strip().lower(): server["url"] for server in document["servers"]
+    }
+    return {
+        "schemas": pprint.pformat(schemas, width=110, sort_dicts=False),
+        "responses": pprint.pformat(responses, width=110, sort_dicts=False),
+        "refusal_codes": [
+            {"value": code, "class_name": code.title().replace("_", ""), "operations": " and ".join(ops)}
+            for code, ops in codes.items()
+        ],
+        "environments": pprint.pformat(environments, sort_dicts=False),
+        "lenient_conflict": LENIENT_CONFLICT,
+        "default_timeout": DEFAULT_TIMEOUT,
+        "default_connect_retries": DEFAULT_CONNECT_RETRIES,
+        "retry_backoff": RETRY_BACKOFF_SECONDS,
+    }
+
+
+def render_package_modules(project: Path, document: dict[str, Any]) -> None:
+    """Render generator/package/*.py.jinja into the generated package."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_TEMPLATES_PATH),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    context = package_context(document)
+    for template in sorted(PACKAGE_TEMPLATES_PATH.glob("*.py.jinja")):
+        target = project / PACKAGE_NAME / template.name.removesuffix(".jinja")
+        target.write_text(environment.get_template(template.name).render(**context), encoding="utf-8")
+
+
+def _run_post_hooks(project: Path, env: dict[str, str]) -> None:
+    """The config's post hooks again, now over the rendered modules too (ruff is idempotent)."""
+    hooks = yaml.safe_load(CONFIG_PATH.read_text(encoding="utf-8")).get("post_hooks", [])
+    for hook in hooks:
+        result = subprocess.run(shlex.split(hook), cwd=project, env=env, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            detail = (result.stderr + result.stdout).strip().splitlines()[:3]
+            raise SpecError(f"post hook {hook.split()[0]} failed on the rendered modules: {' | '.join(detail)}")
 
 
 def _files(root: Path) -> set[str]:

@@ -2,7 +2,8 @@
 """Benchmark the embedded mock against Stoplight Prism and the contract check against a constant server.
 
 Installs wrk (Debian) and Prism (npm, into .bench/) on first use. Prints both figures and their ratios and
-writes .bench/results.json. Targets: mock >= 3x Prism with p99 < 10 ms; fuzzing cost of the mock <= 10%.
+writes .bench/results.json. Targets: mock >= 3x Prism with p99 < 10 ms; fuzzing cost of the mock <= 10%;
+the high-level client at most 1.15x the cost of raw httpx.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"          server CPU per second of the run: mock {fuzz['mock_server_cpu_share']:.1%}, "
           f"constant {fuzz['constant_server_cpu_share']:.1%}")  # fmt: skip
     ok = ok and fuzz["mock_cost"] <= 0.10
+    client = results["client"]
+    print(f"client:   JuspayClient {client['client_calls_per_s']} calls/s vs raw httpx "
+          f"{client['raw_httpx_calls_per_s']} calls/s -> {client['client_cost']:.3f}x (target <= 1.15x)")  # fmt: skip
+    ok = ok and client["client_cost"] <= 1.15
     return EXIT_OK if ok else EXIT_VIOLATION
 
 

@@ -152,13 +152,16 @@ def test_sync_and_async_calls_send_basic_auth_and_merchant_header() -> None:
         assert json.loads(body) == sample
 
 
-def test_package_version_follows_info_version() -> None:
+def test_package_version_and_readme() -> None:
     from importlib.metadata import version
 
-    assert version("juspay-visa-agentic-client") == DOCUMENT["info"]["version"]
+    import yaml
+
+    config = yaml.safe_load((spec.ROOT / "generator" / "config.yaml").read_text(encoding="utf-8"))
+    assert version("juspay-visa-agentic-client") == config["package_version_override"]
     assert (CLIENT_DIR / "juspay_visa_agentic_client" / "py.typed").exists()
     readme = (CLIENT_DIR / "README.md").read_text(encoding="utf-8")
-    assert 'prefix="Basic"' in readme and "x_merchantid" in readme
+    assert "not published" in readme and "JuspayClient(" in readme and "connect_retries" in readme
 
 
 def test_installed_package_is_the_committed_one() -> None:

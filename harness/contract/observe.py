@@ -19,6 +19,11 @@ ENVELOPES = {
     "trigger-refusal-envelope": "TriggerOtpRefusal",
     "validate-refusal-envelope": "ValidateOtpRefusal",
 }
+# operationId -> (refusal envelope, its code field, the inferred id of the code list)
+REFUSAL_CODES = {
+    "triggerOtp": ("TriggerOtpRefusal", "errorCode", "trigger-refusal-codes"),
+    "validateOtp": ("ValidateOtpRefusal", "responseCode", "validate-refusal-codes"),
+}
 REQUEST_CLOSED = {"triggerOtp": "trigger-request-closed", "validateOtp": "validate-request-closed"}
 NOT_CHECKABLE = {"code-expiration-minutes": "the unit of codeExpiration is not visible on the wire"}
 
@@ -71,7 +76,16 @@ class Observations:
                 for name in COUNTERS:
                     self.counter_types[_kind(limits.get(name))] += 1
 
+    def _refusal_code(self, operation_id: str, status: int, body: Any) -> None:
+        component, code_field, inferred = REFUSAL_CODES[operation_id]
+        code = body.get(code_field) if isinstance(body, dict) and body.get("status") != "SUCCESS" else None
+        if isinstance(code, str):
+            known = self.document["components"]["schemas"][component]["properties"][code_field].get("enum", [])
+            self.evidence[inferred].add(code in known, f"{operation_id} {status}: refusal code {code[:40]!r}")
+
     def _envelopes(self, operation_id: str, status: int, body: Any) -> None:
+        if operation_id in REFUSAL_CODES:
+            self._refusal_code(operation_id, status, body)
         matched = [eid for eid, component in ENVELOPES.items() if self.schemas.matches(component, body)]
         for eid in matched:
             self.evidence[eid].add(True, "")

@@ -1,8 +1,13 @@
 """A client library for accessing Juspay VISA Agentic OTP API"""
 
+from . import exceptions
 from .client import AuthenticatedClient, Client
+from .juspay_client import AsyncJuspayClient, JuspayClient
 
 __all__ = (
+    "AsyncJuspayClient",
     "AuthenticatedClient",
     "Client",
+    "JuspayClient",
+    "exceptions",
 )

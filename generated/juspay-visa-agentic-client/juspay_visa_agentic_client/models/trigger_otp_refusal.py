@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.trigger_otp_refusal_error_code import TriggerOtpRefusalErrorCode, check_trigger_otp_refusal_error_code
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="TriggerOtpRefusal")
@@ -19,13 +20,13 @@ class TriggerOtpRefusal:
 
         Attributes:
             status (str):  Example: FAILURE.
-            error_code (str):  Example: OTP_REQUEST_LIMIT_EXCEEDED.
+            error_code (TriggerOtpRefusalErrorCode):  Example: OTP_REQUEST_LIMIT_EXCEEDED.
             error_message (str):  Example: Maximum OTP requests reached for this session..
             response (None | Unset):
     """
 
     status: str
-    error_code: str
+    error_code: TriggerOtpRefusalErrorCode
     error_message: str
     response: None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -33,7 +34,7 @@ class TriggerOtpRefusal:
     def to_dict(self) -> dict[str, Any]:
         status = self.status
 
-        error_code = self.error_code
+        error_code: str = self.error_code
 
         error_message = self.error_message
 
@@ -58,7 +59,7 @@ class TriggerOtpRefusal:
         d = dict(src_dict)
         status = d.pop("status")
 
-        error_code = d.pop("errorCode")
+        error_code = check_trigger_otp_refusal_error_code(d.pop("errorCode"))
 
         error_message = d.pop("errorMessage")
 

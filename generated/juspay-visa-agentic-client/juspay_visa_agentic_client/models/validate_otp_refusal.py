@@ -6,6 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.validate_otp_refusal_response_code import (
+    ValidateOtpRefusalResponseCode,
+    check_validate_otp_refusal_response_code,
+)
+
 T = TypeVar("T", bound="ValidateOtpRefusal")
 
 
@@ -17,19 +22,19 @@ class ValidateOtpRefusal:
 
         Attributes:
             status (str):  Example: FAILURE.
-            response_code (str):  Example: INVALID_OTP.
+            response_code (ValidateOtpRefusalResponseCode):  Example: INVALID_OTP.
             response_message (str):  Example: The OTP entered is incorrect..
     """
 
     status: str
-    response_code: str
+    response_code: ValidateOtpRefusalResponseCode
     response_message: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status = self.status
 
-        response_code = self.response_code
+        response_code: str = self.response_code
 
         response_message = self.response_message
 
@@ -50,7 +55,7 @@ class ValidateOtpRefusal:
         d = dict(src_dict)
         status = d.pop("status")
 
-        response_code = d.pop("responseCode")
+        response_code = check_validate_otp_refusal_response_code(d.pop("responseCode"))
 
         response_message = d.pop("responseMessage")
 

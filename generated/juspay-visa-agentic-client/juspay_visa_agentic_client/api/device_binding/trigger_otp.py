@@ -35,7 +35,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse | None:
+) -> JuspayError | TriggerOtpRefusal | TriggerOtpResponse | None:
     if response.status_code == 200:
         response_200 = TriggerOtpResponse.from_dict(response.json())
 
@@ -95,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse]:
+) -> Response[JuspayError | TriggerOtpRefusal | TriggerOtpResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,7 +109,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: TriggerOtpRequest,
     x_merchantid: str,
-) -> Response[JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse]:
+) -> Response[JuspayError | TriggerOtpRefusal | TriggerOtpResponse]:
     """Trigger OTP
 
      Sends a one-time password to the cardholder so that the device-binding flow of an enrolment can be
@@ -125,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse]
+        Response[JuspayError | TriggerOtpRefusal | TriggerOtpResponse]
     """
 
     kwargs = _get_kwargs(
@@ -145,7 +145,7 @@ def sync(
     client: AuthenticatedClient,
     body: TriggerOtpRequest,
     x_merchantid: str,
-) -> JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse | None:
+) -> JuspayError | TriggerOtpRefusal | TriggerOtpResponse | None:
     """Trigger OTP
 
      Sends a one-time password to the cardholder so that the device-binding flow of an enrolment can be
@@ -161,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse
+        JuspayError | TriggerOtpRefusal | TriggerOtpResponse
     """
 
     return sync_detailed(
@@ -176,7 +176,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: TriggerOtpRequest,
     x_merchantid: str,
-) -> Response[JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse]:
+) -> Response[JuspayError | TriggerOtpRefusal | TriggerOtpResponse]:
     """Trigger OTP
 
      Sends a one-time password to the cardholder so that the device-binding flow of an enrolment can be
@@ -192,7 +192,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse]
+        Response[JuspayError | TriggerOtpRefusal | TriggerOtpResponse]
     """
 
     kwargs = _get_kwargs(
@@ -210,7 +210,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: TriggerOtpRequest,
     x_merchantid: str,
-) -> JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse | None:
+) -> JuspayError | TriggerOtpRefusal | TriggerOtpResponse | None:
     """Trigger OTP
 
      Sends a one-time password to the cardholder so that the device-binding flow of an enrolment can be
@@ -226,7 +226,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JuspayError | JuspayError | TriggerOtpRefusal | TriggerOtpRefusal | TriggerOtpResponse
+        JuspayError | TriggerOtpRefusal | TriggerOtpResponse
     """
 
     return (

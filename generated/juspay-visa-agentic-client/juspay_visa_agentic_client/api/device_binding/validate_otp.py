@@ -35,7 +35,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse | None:
+) -> JuspayError | ValidateOtpRefusal | ValidateOtpResponse | None:
     if response.status_code == 200:
         response_200 = ValidateOtpResponse.from_dict(response.json())
 
@@ -90,7 +90,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse]:
+) -> Response[JuspayError | ValidateOtpRefusal | ValidateOtpResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +104,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ValidateOtpRequest,
     x_merchantid: str,
-) -> Response[JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse]:
+) -> Response[JuspayError | ValidateOtpRefusal | ValidateOtpResponse]:
     """Validate OTP
 
      Checks the OTP the cardholder entered. A correct, unexpired code completes device binding for the
@@ -120,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse]
+        Response[JuspayError | ValidateOtpRefusal | ValidateOtpResponse]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +140,7 @@ def sync(
     client: AuthenticatedClient,
     body: ValidateOtpRequest,
     x_merchantid: str,
-) -> JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse | None:
+) -> JuspayError | ValidateOtpRefusal | ValidateOtpResponse | None:
     """Validate OTP
 
      Checks the OTP the cardholder entered. A correct, unexpired code completes device binding for the
@@ -156,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse
+        JuspayError | ValidateOtpRefusal | ValidateOtpResponse
     """
 
     return sync_detailed(
@@ -171,7 +171,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ValidateOtpRequest,
     x_merchantid: str,
-) -> Response[JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse]:
+) -> Response[JuspayError | ValidateOtpRefusal | ValidateOtpResponse]:
     """Validate OTP
 
      Checks the OTP the cardholder entered. A correct, unexpired code completes device binding for the
@@ -187,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse]
+        Response[JuspayError | ValidateOtpRefusal | ValidateOtpResponse]
     """
 
     kwargs = _get_kwargs(
@@ -205,7 +205,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: ValidateOtpRequest,
     x_merchantid: str,
-) -> JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse | None:
+) -> JuspayError | ValidateOtpRefusal | ValidateOtpResponse | None:
     """Validate OTP
 
      Checks the OTP the cardholder entered. A correct, unexpired code completes device binding for the
@@ -221,7 +221,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JuspayError | JuspayError | ValidateOtpRefusal | ValidateOtpRefusal | ValidateOtpResponse
+        JuspayError | ValidateOtpRefusal | ValidateOtpResponse
     """
 
     return (

@@ -1,0 +1,153 @@
+"""Everything `JuspayClient` and `AsyncJuspayClient` raise. One root, so `except JuspayClientError` catches all.
+
+    JuspayClientError            root; also raised for a bad client configuration (ConfigurationError)
+    ├── ConfigurationError       the client was built with an unknown environment or empty credentials
+    ├── ApiError                 a documented non-2xx answer
+    │   ├── AuthenticationError  401: wrong API key, or x-merchantid not the key's merchant
+    │   ├── InvalidRequestError  400 with Juspay's error envelope: a malformed request
+    │   ├── ServerError          any 5xx, whatever its body
+    │   └── OtpRefused           a business refusal, one class per refusal code of the spec:
+    │       ├── OtpRequestLimitExceeded OTP_REQUEST_LIMIT_EXCEEDED
+    │       ├── SessionLocked           SESSION_LOCKED
+    │       ├── DeviceAlreadyBound      DEVICE_ALREADY_BOUND
+    │       ├── TokenMismatch           TOKEN_MISMATCH
+    │       ├── InvalidOtp              INVALID_OTP
+    │       ├── OtpExpired              OTP_EXPIRED
+    │       └── SessionNotFound         SESSION_NOT_FOUND
+    ├── UnexpectedResponse       an undocumented status, a body that is not JSON, or JSON that does not match
+    │                            the documented schema
+    └── NetworkError             no answer: the connection failed or broke
+        └── JuspayTimeout        no answer within the configured timeout
+
+Every exception carries `status_code`, `code`, `message` and `request_id` where the answer had them. None of
+them ever holds the API key, its Basic encoding or an OTP value.
+"""
+
+from __future__ import annotations
+
+
+class JuspayClientError(Exception):
+    """The root of everything the client raises."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        where = f"HTTP {self.status_code}" if self.status_code is not None else ""
+        code = f"{self.code}" if self.code else ""
+        prefix = ", ".join(part for part in (where, code) if part)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r}, request_id={self.request_id!r})"
+        )
+
+
+class ConfigurationError(JuspayClientError, ValueError):
+    """The client cannot be built as asked (unknown environment, empty API key or merchant id)."""
+
+
+class ApiError(JuspayClientError):
+    """Juspay answered with a documented non-2xx status."""
+
+
+class AuthenticationError(ApiError):
+    """401: the API key is wrong, or `x-merchantid` does not name the merchant the key belongs to."""
+
+
+class InvalidRequestError(ApiError):
+    """400 with Juspay's error envelope: the request was malformed. `code` is Juspay's `error_code`."""
+
+
+class ServerError(ApiError):
+    """Juspay failed (any 5xx). Trigger OTP may still have sent a code: do not resend blindly."""
+
+
+class OtpRefused(ApiError):
+    """The OTP session refused the call; `code` is the refusal code of the answer."""
+
+
+class OtpRequestLimitExceeded(OtpRefused):
+    """Refusal code `OTP_REQUEST_LIMIT_EXCEEDED` (Trigger OTP)."""
+
+
+class SessionLocked(OtpRefused):
+    """Refusal code `SESSION_LOCKED` (Trigger OTP and Validate OTP)."""
+
+
+class DeviceAlreadyBound(OtpRefused):
+    """Refusal code `DEVICE_ALREADY_BOUND` (Trigger OTP and Validate OTP)."""
+
+
+class TokenMismatch(OtpRefused):
+    """Refusal code `TOKEN_MISMATCH` (Trigger OTP and Validate OTP)."""
+
+
+class InvalidOtp(OtpRefused):
+    """Refusal code `INVALID_OTP` (Validate OTP)."""
+
+
+class OtpExpired(OtpRefused):
+    """Refusal code `OTP_EXPIRED` (Validate OTP)."""
+
+
+class SessionNotFound(OtpRefused):
+    """Refusal code `SESSION_NOT_FOUND` (Validate OTP)."""
+
+
+class UnexpectedResponse(JuspayClientError):
+    """The answer is outside the contract: an undocumented status, a non-JSON body, or a schema mismatch."""
+
+
+class NetworkError(JuspayClientError):
+    """No answer: the connection could not be made or broke before the answer arrived."""
+
+
+class JuspayTimeout(NetworkError):
+    """No answer within the configured timeout."""
+
+
+REFUSALS: dict[str, type[OtpRefused]] = {
+    "OTP_REQUEST_LIMIT_EXCEEDED": OtpRequestLimitExceeded,
+    "SESSION_LOCKED": SessionLocked,
+    "DEVICE_ALREADY_BOUND": DeviceAlreadyBound,
+    "TOKEN_MISMATCH": TokenMismatch,
+    "INVALID_OTP": InvalidOtp,
+    "OTP_EXPIRED": OtpExpired,
+    "SESSION_NOT_FOUND": SessionNotFound,
+}
+"""The exception class for each refusal code the spec documents."""
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidRequestError",
+    "JuspayClientError",
+    "JuspayTimeout",
+    "NetworkError",
+    "OtpRefused",
+    "ServerError",
+    "UnexpectedResponse",
+    "OtpRequestLimitExceeded",
+    "SessionLocked",
+    "DeviceAlreadyBound",
+    "TokenMismatch",
+    "InvalidOtp",
+    "OtpExpired",
+    "SessionNotFound",
+    "REFUSALS",
+]
