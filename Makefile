@@ -17,15 +17,16 @@ $(STAMP): requirements.lock pyproject.toml $(CLIENT_FILES)
 	$(PIP) install --no-deps --force-reinstall ./$(CLIENT)
 	@touch $@
 
+# Two workers (the machine has two cores); the kit's tests share one worker because they build dist/.
 test: install lint typecheck check-generated
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy harness scripts contract_tests tests
+	$(VENV)/bin/mypy juspay_kit scripts contract_tests tests
 	cd $(CLIENT) && ../../$(VENV)/bin/mypy --strict juspay_visa_agentic_client
 
 check-generated: install
@@ -44,14 +45,16 @@ mock: install
 bench: install
 	$(PY) scripts/bench.py $(ARGS)
 
+# The client and the kit, wheels and sdists, built with the pinned backends already in .venv.
 package: install
 	rm -rf dist
-	$(PY) -m build --outdir dist $(CLIENT)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m build --no-isolation --outdir dist $(CLIENT)  # uv_build finds its binary on PATH
+	$(PY) -m build --no-isolation --outdir dist .
 
 # Re-resolve the pinned tool set (pyproject's exact pins plus their dependencies) into requirements.lock.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > .lock-venv/in.txt
+	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(d for d in p["dependencies"] + p["optional-dependencies"]["dev"] if not d.startswith("juspay-")))' > .lock-venv/in.txt
 	.lock-venv/bin/pip install --disable-pip-version-check -q -r .lock-venv/in.txt
 	.lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel | sort -f > requirements.lock
 	rm -rf .lock-venv

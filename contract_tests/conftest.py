@@ -19,11 +19,11 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
-from harness import spec
-from harness.contract import runner
-from harness.contract.redact import Redactor
-from harness.contract.settings import Profile, Settings, resolve
-from harness.errors import HarnessError
+from juspay_kit import spec
+from juspay_kit.contract import runner
+from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.settings import Profile, Settings, resolve
+from juspay_kit.errors import HarnessError
 
 settings.register_profile(
     "contract", max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -62,8 +62,8 @@ def target() -> Iterator[Target]:
     if isinstance(SETTINGS, HarnessError):
         pytest.fail(f"contract settings: {SETTINGS}", pytrace=False)
     try:
-        with runner.target(SETTINGS) as base_url, runner.active(SETTINGS, base_url, Redactor()):
-            yield Target(SETTINGS, base_url)
+        with runner.target(SETTINGS) as (base_url, chosen), runner.active(chosen, base_url, Redactor()):
+            yield Target(chosen, base_url)
     except HarnessError as exc:
         pytest.fail(f"contract target unavailable: {exc}", pytrace=False)
 

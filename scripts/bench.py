@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness.cli import EXIT_OK, EXIT_VIOLATION, ArgumentParser, run  # noqa: E402
+from juspay_kit.cli import EXIT_OK, EXIT_VIOLATION, ArgumentParser, run  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=8, choices=range(2, 61), metavar="S", help="wrk duration")
     parser.add_argument("--max-examples", type=int, default=300, help="fuzzing cases per operation per run")
     args = parser.parse_args(argv)
-    from harness import bench
+    from juspay_kit import bench
 
     results = bench.main(args.rounds, args.seconds, args.max_examples)
     mock, fuzz = results["mock"], results["fuzzing"]

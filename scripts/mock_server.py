@@ -1,69 +1,12 @@
 #!/usr/bin/env python3
-"""Run the embedded Juspay mock (Trigger OTP, Validate OTP and the /__mock__/ test controls).
-
-Prints `Juspay mock listening on URL` once it accepts requests. Defaults: --host 127.0.0.1, --port 8765,
---api-key mock_api_key, --merchant-id mock_merchant, random OTP codes unless --seed is given.
-"""
-
-from __future__ import annotations
+"""`juspay-mock` run from a checkout: see juspay_kit/commands/mock.py, or --help."""
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # a checkout need not install the kit
 
-from harness.cli import EXIT_OK, ArgumentParser, run  # noqa: E402
-from harness.errors import UsageError  # noqa: E402
-from harness.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings  # noqa: E402
-from harness.mock.sessions import Limits  # noqa: E402
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = ArgumentParser(prog="mock_server.py", description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default: %(default)s)")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="API key accepted as Basic username")
-    parser.add_argument("--merchant-id", default=DEFAULT_MERCHANT_ID, help="accepted x-merchantid value")
-    parser.add_argument("--seed", type=int, help="make OTP codes reproducible")
-    parser.add_argument("--max-verifications", type=positive, default=3, help="maxOTPVerificationAllowed")
-    parser.add_argument("--max-requests", type=positive, default=3, help="maxOTPRequestsAllowed")
-    parser.add_argument("--code-expiration", type=positive, default=5, help="codeExpiration, in minutes")
-    parser.add_argument("--body-timeout", type=float, default=10.0, help="seconds to receive a request body")
-    parser.add_argument("--access-log", action="store_true", help="log each request line (never headers)")
-    args = parser.parse_args(argv)
-    if not 0 <= args.port <= 65535:
-        parser.error(f"argument --port: {args.port} is not a port number")
-    if not args.body_timeout > 0:
-        parser.error("argument --body-timeout: must be positive")
-    if not args.api_key or not args.merchant_id:
-        parser.error("--api-key and --merchant-id must not be empty")
-    settings = MockSettings(
-        api_key=args.api_key,
-        merchant_id=args.merchant_id,
-        seed=args.seed,
-        limits=Limits(args.max_verifications, args.max_requests, args.code_expiration),
-        body_timeout_seconds=args.body_timeout,
-    )
-    from harness.mock.server import serve
-
-    try:
-        serve(settings, args.host, args.port, on_ready=_announce, access_log=args.access_log)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    return EXIT_OK
-
-
-def _announce(url: str) -> None:
-    print(f"Juspay mock listening on {url}", flush=True)
-
+from juspay_kit.commands.mock import console  # noqa: E402
 
 if __name__ == "__main__":
-    run(main)
+    console()

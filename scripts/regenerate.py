@@ -12,8 +12,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import regenerate, spec  # noqa: E402
-from harness.cli import EXIT_OK, EXIT_VIOLATION, ArgumentParser, run  # noqa: E402
+from juspay_kit import regenerate, spec  # noqa: E402
+from juspay_kit.cli import EXIT_OK, EXIT_VIOLATION, ArgumentParser, run  # noqa: E402
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,8 +14,8 @@ from typing import Any
 
 import uvicorn
 
-from harness.mock.app import CONTROL_PREFIX, MockApp, MockSettings
-from harness.mock.server import bind, url_of
+from juspay_kit.mock.app import CONTROL_PREFIX, MockApp, MockSettings
+from juspay_kit.mock.server import bind, url_of
 
 Scope = dict[str, Any]
 ASGI = Callable[..., Any]
@@ -214,11 +214,30 @@ def conformant(app: ASGI) -> ASGI:
     return app
 
 
+def without_controls(app: ASGI) -> ASGI:
+    """An integrator's own stand-in: the API alone, /__mock__/ answers 404 like any unknown path."""
+
+    async def stand_in(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(CONTROL_PREFIX):
+            scope = {**scope, "path": "/not-here"}
+        await app(scope, receive, send)
+
+    return stand_in
+
+
 @contextmanager
-def serve(middleware: Callable[[ASGI], ASGI], seed: int = 5) -> Iterator[str]:
-    """Serve MockApp wrapped in `middleware` on a free loopback port, in a thread; yields the base URL."""
+def serve(
+    middleware: Callable[[ASGI], ASGI],
+    seed: int = 5,
+    controls: bool = True,
+    credentials: tuple[str, str] = (API_KEY, MERCHANT),
+) -> Iterator[str]:
+    """Serve MockApp wrapped in `middleware` on a free loopback port, in a thread; yields the base URL.
+    Without `controls` the /__mock__/ paths answer 404, as an integrator's own stand-in would."""
     sock = bind("127.0.0.1", 0)
-    app = middleware(MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT, seed=seed)))
+    app = middleware(MockApp(MockSettings(api_key=credentials[0], merchant_id=credentials[1], seed=seed)))
+    if not controls:
+        app = without_controls(app)
     config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
-from harness import spec
-from harness.errors import HarnessError
-from harness.mock.process import RunningMock, running_mock
-from harness.schema import ResponseSchemas
+from juspay_kit import spec
+from juspay_kit.errors import HarnessError
+from juspay_kit.mock.process import RunningMock, running_mock
+from juspay_kit.schema import ResponseSchemas
 
 settings.register_profile(
     "quick", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None

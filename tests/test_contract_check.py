@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from harness.spec import ROOT
+from juspay_kit.spec import ROOT
 from tests.broken_servers import API_KEY, FAULTS, MERCHANT, SANDBOX_FAULTS, conformant, serve
 
 SCRIPT = ROOT / "scripts" / "contract_check.py"
@@ -107,6 +107,32 @@ def test_conformant_mock_passes_in_both_profiles(tmp_path: Path) -> None:
     assert data["inferred"]["status-401"]["verdict"] == "confirmed"
     # positive data really was accepted with 2xx, not merely "not 5xx"
     assert data["statuses"]["validateOtp 200"] > 10 and data["statuses"]["triggerOtp 200"] > 10
+
+
+def test_a_stand_in_without_controls_passes_with_no_profile_flag_or_credentials(tmp_path: Path) -> None:
+    from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
+
+    with serve(conformant, controls=False, credentials=(DEFAULT_API_KEY, DEFAULT_MERCHANT_ID)) as url:
+        result = contract_check("--base-url", url, "--max-examples", "20", "--seed", "3", "--report-dir", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["profile"] == "standin" and data["outcome"] == "passed" and data["cases"] > 50
+    assert "default credentials" in data["credentials"] and "default credentials" in result.stdout
+    assert data["statuses"]["triggerOtp 200"] > 0, "valid data never reached the stand-in's success path"
+
+
+@pytest.mark.parametrize(
+    "fault", ["counters-as-strings", "undocumented-status", "everything-401", "invalid-input-accepted"]
+)
+def test_a_stand_in_without_controls_fails_on_broken_servers(fault: str, tmp_path: Path) -> None:
+    middleware, check = FAULTS[fault]
+    with serve(middleware, controls=False) as url:
+        result = contract_check(
+            "--base-url", url, "--max-examples", "20", "--seed", "3", "--report-dir", str(tmp_path), env=CREDENTIALS
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["profile"] == "standin" and check in {v["check"] for v in data["violations"]}, data["violations"]
 
 
 def test_default_run_against_the_embedded_mock(tmp_path: Path) -> None:
@@ -217,20 +243,20 @@ def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_missing_credentials_for_a_remote_target_send_nothing() -> None:
-    hits: list[str] = []
+def test_missing_credentials_refuse_the_sandbox_and_default_to_the_mock_for_loopback() -> None:
+    from juspay_kit.contract.settings import resolve
+    from juspay_kit.errors import UsageError
 
-    def counting(app: Callable[..., Any]) -> Callable[..., Any]:
-        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            hits.append(scope.get("path", ""))
-            await app(scope, receive, send)
-
-        return wrapped
-
-    with serve(counting) as url:
-        result = contract_check("--base-url", url, env={"JUSPAY_API_KEY": API_KEY})
-    assert result.returncode == 2 and "JUSPAY_MERCHANT_ID" in result.stderr
-    assert hits == []
+    common: dict[str, Any] = {"mode": "all", "max_examples": None, "seed": 1, "report_dir": Path("r"),
+                              "profile": None, "rate_limit": None, "budget": None, "request_timeout": 5.0}  # fmt: skip
+    with pytest.raises(UsageError, match="JUSPAY_MERCHANT_ID must be set"):  # raised before any connection
+        resolve(base_url="https://sandbox.juspay.in", environ={"JUSPAY_API_KEY": "k"}, **common)
+    local = resolve(base_url="http://127.0.0.1:9", environ={"JUSPAY_API_KEY": "k"}, **common)
+    assert (local.api_key, local.merchant_id) == ("k", "mock_merchant") and local.detect_profile
+    assert "JUSPAY_MERCHANT_ID unset" in local.credentials_note
+    given = resolve(base_url="http://127.0.0.1:9", environ={"JUSPAY_API_KEY": "k", "JUSPAY_MERCHANT_ID": "m"},
+                    **common)  # fmt: skip
+    assert given.credentials_note == "" and given.merchant_id == "m"
 
 
 def test_unreachable_target_is_an_outage_not_a_violation(tmp_path: Path) -> None:
@@ -257,8 +283,8 @@ def _dies_after(requests: int) -> Iterator[tuple[str, list[int]]]:
     """The conformant mock, which stops listening (connections refused) after `requests` API requests."""
     import uvicorn
 
-    from harness.mock.app import MockApp, MockSettings
-    from harness.mock.server import bind, url_of
+    from juspay_kit.mock.app import MockApp, MockSettings
+    from juspay_kit.mock.server import bind, url_of
 
     served = [0]
     sock = bind("127.0.0.1", 0)
@@ -316,15 +342,7 @@ def test_sandbox_profile_honours_budget_and_rate_limit(tmp_path: Path) -> None:
     assert api_calls[-1] - api_calls[0] >= (len(api_calls) - 1) / 10 * 0.8
 
 
-def test_mock_profile_needs_the_test_controls(tmp_path: Path) -> None:
-    def hide_controls(app: Callable[..., Any]) -> Callable[..., Any]:
-        async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-            if scope["type"] == "http" and scope["path"].startswith("/__mock__/"):
-                scope = {**scope, "path": "/nope"}
-            await app(scope, receive, send)
-
-        return wrapped
-
-    with serve(hide_controls) as url:
-        result = contract_check("--base-url", url, env=CREDENTIALS)
-    assert result.returncode == 2 and "--profile sandbox" in result.stderr
+def test_an_explicit_mock_profile_needs_the_test_controls(tmp_path: Path) -> None:
+    with serve(conformant, controls=False) as url:
+        result = contract_check("--base-url", url, "--profile", "mock", env=CREDENTIALS)
+    assert result.returncode == 2 and "--profile standin" in result.stderr and result.stderr.count("\n") == 1

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harness.spec import ROOT
+from juspay_kit.spec import ROOT
 from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, serve
 
 

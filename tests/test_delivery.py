@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import refresh, spec, specdiff
+from juspay_kit import refresh, spec, specdiff
 from tests.loopback import recording_server
 
 SCRIPTS = spec.ROOT / "scripts"
@@ -343,27 +342,3 @@ def test_workflows_call_the_local_commands() -> None:
     assert nightly["concurrency"] and nightly["jobs"]["contract"]["timeout-minutes"]
     assert "target_unreachable" in text["nightly.yml"] and "upload-artifact" in text["nightly.yml"]
     assert "make package" in text["release.yml"] and "tags" in yaml.safe_load(text["release.yml"])[True]["push"]
-
-
-@pytest.mark.slow
-def test_make_package_builds_an_installable_wheel(tmp_path: Path) -> None:
-    result = subprocess.run(["make", "package"], capture_output=True, text=True, cwd=spec.ROOT, timeout=400)
-    assert result.returncode == 0, result.stdout + result.stderr
-    version = spec.load()["info"]["version"]
-    built = sorted(p.name for p in (spec.ROOT / "dist").iterdir())
-    assert built == [
-        f"juspay_visa_agentic_client-{version}-py3-none-any.whl",
-        f"juspay_visa_agentic_client-{version}.tar.gz",
-    ]
-    target = tmp_path / "site"
-    wheel = spec.ROOT / "dist" / built[0]
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True
-    )
-    probe = (
-        f"import sys; sys.path.insert(0, {str(target)!r}); import juspay_visa_agentic_client as c; print(c.__file__)"
-    )
-    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path)
-    assert imported.returncode == 0 and str(target) in imported.stdout, imported.stderr
-    assert (target / "juspay_visa_agentic_client" / "py.typed").exists()
-    shutil.rmtree(spec.ROOT / "dist")

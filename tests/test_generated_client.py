@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from juspay_visa_agentic_client import AuthenticatedClient, models
 from juspay_visa_agentic_client.api.device_binding import trigger_otp, validate_otp
 
-from harness import spec
-from harness.schema import resolve
+from juspay_kit import spec
+from juspay_kit.schema import resolve
 from tests.loopback import recording_server
 from tests.schema_strategy import from_schema
 from tests.test_spec import (

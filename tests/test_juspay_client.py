@@ -21,8 +21,8 @@ import pytest
 from juspay_visa_agentic_client import AsyncJuspayClient, JuspayClient, exceptions
 from juspay_visa_agentic_client.models import OtpLimits, ValidateOtpResponse
 
-from harness import spec
-from harness.mock.process import RunningMock
+from juspay_kit import spec
+from juspay_kit.mock.process import RunningMock
 from tests.conftest import MockClient
 from tests.loopback import Reply, serving
 from tests.test_spec import TRIGGER_SAMPLE_RESPONSE

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from harness.mock.process import RunningMock, running_mock
+from juspay_kit.mock.process import RunningMock, running_mock
 from tests.conftest import API_KEY, MERCHANT, SCHEMAS, MockClient, auth_headers
 from tests.test_spec import TRIGGER_SAMPLE_REQUEST, VALIDATE_SAMPLE_REQUEST
 
@@ -213,25 +213,22 @@ def test_bad_input_battery_leaves_the_server_answering(client: MockClient) -> No
     "args",
     [["--port", "x"], ["--port", "70000"], ["--seed", "abc"], ["--max-requests", "0"], ["--api-key", ""], ["--nope"]],
 )
-def test_mock_server_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
-    import subprocess
-    import sys
+def test_mock_server_bad_arguments_exit_2_with_one_line(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from juspay_kit.cli import run
+    from juspay_kit.commands.mock import main
 
-    from harness.mock.process import SCRIPT
+    with pytest.raises(SystemExit) as exited:
+        run(main, args)
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
 
-    result = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=30)
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
+def test_mock_server_port_in_use_is_a_one_line_error(mock: RunningMock, capsys: pytest.CaptureFixture[str]) -> None:
+    from juspay_kit.cli import run
+    from juspay_kit.commands.mock import main
 
-def test_mock_server_port_in_use_is_a_one_line_error(mock: RunningMock) -> None:
-    import subprocess
-    import sys
-
-    from harness.mock.process import SCRIPT
-
-    port = urlsplit(mock.url).port
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--port", str(port)], capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 2 and "cannot listen" in result.stderr and result.stderr.count("\n") == 1
+    with pytest.raises(SystemExit) as exited:
+        run(main, ["--port", str(urlsplit(mock.url).port)])
+    stderr = capsys.readouterr().err
+    assert exited.value.code == 2 and "cannot listen" in stderr and stderr.count("\n") == 1

@@ -10,8 +10,8 @@ import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from harness.mock.process import RunningMock
-from harness.mock.sessions import Clock, Limits, Outcome, SessionStore
+from juspay_kit.mock.process import RunningMock
+from juspay_kit.mock.sessions import Clock, Limits, Outcome, SessionStore
 from tests.conftest import MockClient, auth_headers
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.contract.observe import Observations
+from juspay_kit.contract.observe import Observations
 
 REFUSED = {"status": "FAILURE", "errorCode": "OTP_REQUEST_LIMIT_EXCEEDED", "errorMessage": "limit", "response": None}
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import regenerate, spec
+from juspay_kit import regenerate, spec
 
-COPIED = ["spec", "generator", "generated", "harness", "scripts"]
+COPIED = ["spec", "generator", "generated", "juspay_kit", "scripts"]
 
 
 def run_script(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

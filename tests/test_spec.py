@@ -7,8 +7,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from harness import spec
-from harness.schema import resolve
+from juspay_kit import spec
+from juspay_kit.schema import resolve
 
 DOCUMENT = spec.load_valid()
 

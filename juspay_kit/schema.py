@@ -31,7 +31,7 @@ class ResponseSchemas:
     def __init__(self, document: dict[str, Any]) -> None:
         import jsonschema_rs
 
-        from harness import spec
+        from juspay_kit import spec
 
         self._validators: dict[tuple[str, str], Any] = {}
         self.inferred: dict[tuple[str, str], str] = {}

@@ -1,15 +1,7 @@
 """The contract run's settings: one frozen object, resolved once.
 
 Precedence: command-line option > environment variable > default. This module is the only place the
-harness reads the environment:
-
-    JUSPAY_API_KEY       API key for a non-embedded target (never printed)
-    JUSPAY_MERCHANT_ID   x-merchantid for a non-embedded target
-    JUSPAY_BASE_URL      target when --base-url is not given (loopback or the sandbox only)
-    JUSPAY_PROFILE       mock or sandbox, when --profile is not given
-    JUSPAY_RATE_LIMIT    requests per second, when --rate-limit is not given
-    JUSPAY_BUDGET        requests per run, when --budget is not given
-    JUSPAY_FIXTURE_*     identifiers of a sandbox test card for the stateful flow (see README)
+kit reads the environment (the variables are listed in ENVIRONMENT, which `--help` prints).
 """
 
 from __future__ import annotations
@@ -22,10 +14,21 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from harness.contract.safety import TargetKind, classify
-from harness.errors import UsageError
+from juspay_kit.contract.safety import TargetKind, classify
+from juspay_kit.errors import UsageError
+from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 
 MODES = ("positive", "negative", "all")
+PROFILES = ("mock", "standin", "sandbox")
+ENVIRONMENT = {
+    "JUSPAY_API_KEY": "API key (never printed); loopback default: the mock's mock_api_key",
+    "JUSPAY_MERCHANT_ID": "x-merchantid; loopback default: the mock's mock_merchant",
+    "JUSPAY_BASE_URL": "target when --base-url is not given (loopback or the sandbox only)",
+    "JUSPAY_PROFILE": "mock, standin or sandbox, when --profile is not given",
+    "JUSPAY_RATE_LIMIT": "requests per second, when --rate-limit is not given",
+    "JUSPAY_BUDGET": "requests per run, when --budget is not given",
+    "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow (see README)",
+}
 
 
 class Profile(Enum):
@@ -33,12 +36,24 @@ class Profile(Enum):
 
     MOCK: a loopback server with the mock's /__mock__/ controls; positive cases run on fresh sessions
     primed through the test inbox and must get 2xx; no rate limit; failures are shrunk.
-    SANDBOX: Juspay's sandbox, or a loopback stand-in for it; rate-limited, a request budget, no
-    shrinking or replay of Trigger OTP, positive cases may get a documented business refusal.
+    STANDIN: any other loopback server (your own stand-in); no priming, so positive cases may get a
+    documented business refusal; no rate limit or budget unless asked; failures are shrunk.
+    SANDBOX: Juspay's sandbox, or a loopback server tested as if it were; rate-limited, a request budget,
+    no shrinking or replay of Trigger OTP, positive cases may get a documented business refusal.
     """
 
     MOCK = "mock"
+    STANDIN = "standin"
     SANDBOX = "sandbox"
+
+    @property
+    def primes(self) -> bool:
+        return self is Profile.MOCK
+
+    @property
+    def allows_refusals(self) -> bool:
+        """Valid data may get a documented business refusal (nobody can give it a fresh session)."""
+        return self is not Profile.MOCK
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,8 @@ class Settings:
     budget: int  # requests per run, 0 for none
     request_timeout: float
     fixture_ids: Mapping[str, str] = field(default_factory=dict)
+    detect_profile: bool = False  # a loopback target without --profile: mock or standin, by probing it
+    credentials_note: str = ""  # said in the console and the report when defaults stand in for secrets
 
     @property
     def embedded(self) -> bool:
@@ -84,21 +101,25 @@ def resolve(
     url = base_url or env.get("JUSPAY_BASE_URL") or None
     kind = classify(url) if url is not None else TargetKind.LOOPBACK
     profile = profile or env.get("JUSPAY_PROFILE") or None
-    if profile is not None and profile not in ("mock", "sandbox"):
-        raise UsageError("JUSPAY_PROFILE must be mock or sandbox")
+    if profile is not None and profile not in PROFILES:
+        raise UsageError(f"JUSPAY_PROFILE must be one of {', '.join(PROFILES)}")
     if profile is None:
         chosen = Profile.SANDBOX if kind is TargetKind.SANDBOX else Profile.MOCK
     else:
         chosen = Profile(profile)
     if kind is TargetKind.SANDBOX and chosen is not Profile.SANDBOX:
         raise UsageError("the sandbox is only tested with --profile sandbox (rate limit, budget, no replays)")
+    note = ""
     if url is None:
-        api_key, merchant_id = secrets.token_hex(16), "mock_merchant"
+        api_key, merchant_id = secrets.token_hex(16), DEFAULT_MERCHANT_ID
     else:
         api_key = env.get("JUSPAY_API_KEY", "")
         merchant_id = env.get("JUSPAY_MERCHANT_ID", "")
         missing = [n for n, v in (("JUSPAY_API_KEY", api_key), ("JUSPAY_MERCHANT_ID", merchant_id)) if not v]
-        if missing:
+        if missing and kind is TargetKind.LOOPBACK:
+            api_key, merchant_id = api_key or DEFAULT_API_KEY, merchant_id or DEFAULT_MERCHANT_ID
+            note = f"{' and '.join(missing)} unset: using the embedded mock's default credentials"
+        elif missing:
             raise UsageError(f"{' and '.join(missing)} must be set to test {url}; nothing was sent")
     sandbox = chosen is Profile.SANDBOX
     rate_limit = rate_limit if rate_limit is not None else _number(env, "JUSPAY_RATE_LIMIT", float)
@@ -135,6 +156,8 @@ def resolve(
         budget=cap,
         request_timeout=request_timeout,
         fixture_ids=fixtures,
+        detect_profile=url is not None and kind is TargetKind.LOOPBACK and profile is None,
+        credentials_note=note,
     )
 
 

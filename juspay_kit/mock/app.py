@@ -25,9 +25,9 @@ from urllib.parse import parse_qs
 
 import jsonschema_rs
 
-from harness import spec
-from harness.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
-from harness.schema import resolve
+from juspay_kit import spec
+from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
+from juspay_kit.schema import resolve
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -10,7 +10,7 @@ import ipaddress
 from enum import Enum
 from urllib.parse import urlsplit
 
-from harness.errors import TargetRefused
+from juspay_kit.errors import TargetRefused
 
 SANDBOX_HOST = "sandbox.juspay.in"
 PRODUCTION_HOSTS = {"api.juspay.in", "api-ns1.juspay.in", "api.juspay.io", "api-ns1.juspay.io"}

@@ -7,7 +7,7 @@
 3. Client cost: `JuspayClient.trigger_otp` calls/s versus raw httpx posting the same JSON on the same
    connection pool to the embedded mock, one caller, interleaved rounds.
 
-`python -m harness.bench constant-server` runs the constant-response server on its own.
+`python -m juspay_kit.bench constant-server` runs the constant-response server on its own.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from harness.errors import HarnessError
-from harness.spec import ROOT, SPEC_PATH
+from juspay_kit.errors import HarnessError
+from juspay_kit.spec import ROOT, SPEC_PATH
 
 BENCH_DIR = ROOT / ".bench"
 PRISM_VERSION = "5.16.0"
@@ -96,7 +96,7 @@ def _load(load: Load) -> str:
 
 
 def _free_port() -> int:
-    from harness.mock.server import bind
+    from juspay_kit.mock.server import bind
 
     sock = bind("127.0.0.1", 0)
     port: int = sock.getsockname()[1]
@@ -149,7 +149,7 @@ def cpu_seconds(pid: int) -> float:
 @contextmanager
 def constant_server() -> Iterator[tuple[str, int]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "harness.bench", "constant-server"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, "-m", "juspay_kit.bench", "constant-server"], stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
     try:
         assert process.stdout is not None
@@ -188,9 +188,9 @@ def constant_app() -> Any:
 
 def fuzz_rate(base_url: str, seed: int, max_examples: int, server_pid: int) -> tuple[float, int, float]:
     """Contract-check cases/s against base_url with the priming-free profile, and the server's CPU share."""
-    from harness.contract import runner
-    from harness.contract.redact import Redactor
-    from harness.contract.settings import resolve
+    from juspay_kit.contract import runner
+    from juspay_kit.contract.redact import Redactor
+    from juspay_kit.contract.settings import resolve
 
     settings = resolve(
         base_url=base_url, mode="all", max_examples=max_examples, seed=seed, report_dir=BENCH_DIR / "reports",
@@ -237,15 +237,15 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
                 started = time.perf_counter()
                 call(f"{call.__name__}-{index}")
                 rates.append(calls / (time.perf_counter() - started))
-            print(f"  round {index + 1}: client {client_rates[-1]:7.0f} calls/s  raw httpx {raw_rates[-1]:7.0f} calls/s",
-                  flush=True)  # fmt: skip
+            print(f"  round {index + 1}: client {client_rates[-1]:7.0f} calls/s  "
+                  f"raw httpx {raw_rates[-1]:7.0f} calls/s", flush=True)  # fmt: skip
     client_rate, raw_rate = statistics.median(client_rates), statistics.median(raw_rates)
     return {"client_calls_per_s": round(client_rate), "raw_httpx_calls_per_s": round(raw_rate),
             "client_cost": round(raw_rate / client_rate, 3)}  # fmt: skip
 
 
 def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
-    from harness.mock.process import running_mock
+    from juspay_kit.mock.process import running_mock
 
     BENCH_DIR.mkdir(exist_ok=True)
     wrk_bin = ensure_wrk()
@@ -312,7 +312,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
 def serve_constant() -> None:
     import uvicorn
 
-    from harness.mock.server import bind, url_of
+    from juspay_kit.mock.server import bind, url_of
 
     sock = bind("127.0.0.1", 0)
     print(f"constant server listening on {url_of(sock)}", flush=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from harness.contract.redact import Redactor
-from harness.contract.runner import RunResult
+from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.runner import RunResult
 
 CHECK_ORDER = (
     "not_a_server_error",
@@ -37,6 +37,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "outcome": result.outcome,
         "target": result.target,
         "profile": result.profile,
+        "credentials": result.credentials or "given",
         "seed": result.seed,
         "mode": result.mode,
         "max_examples": result.max_examples,

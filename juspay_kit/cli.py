@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from harness.errors import HarnessError
+from juspay_kit.errors import HarnessError
 
 EXIT_OK = 0
 EXIT_VIOLATION = 1
@@ -19,6 +19,26 @@ class ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_ERROR, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def command_parser(
+    prog: str, doc: str | None, exit_codes: dict[int, str], environment: dict[str, str]
+) -> ArgumentParser:
+    """A command's parser: the docstring as description, exit codes and environment variables in --help,
+    and --version."""
+    from juspay_kit import __version__
+
+    lines = ["exit codes:", *(f"  {code}  {meaning}" for code, meaning in exit_codes.items())]
+    if environment:
+        lines += ["", "environment variables:", *(f"  {name:<22}{meaning}" for name, meaning in environment.items())]
+    parser = ArgumentParser(
+        prog=prog,
+        description=doc,
+        epilog="\n".join(lines),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__} (juspay-visa-agentic-kit)")
+    return parser
 
 
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> NoReturn:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from harness.mock.app import MockApp, MockSettings
+from juspay_kit.mock.app import MockApp, MockSettings
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -17,7 +17,11 @@ def bind(host: str, port: int) -> socket.socket:
     # Accepted connections inherit this: without it, the separate header and body writes of a response
     # meet the client's delayed ACK and every request costs ~40 ms.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

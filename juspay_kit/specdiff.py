@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from operator import gt, lt
 from typing import Any
 
-from harness import spec
-from harness.schema import resolve
+from juspay_kit import spec
+from juspay_kit.schema import resolve
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import spec
-from harness.schema import ResponseSchemas
+from juspay_kit import spec
+from juspay_kit.schema import ResponseSchemas
 
 COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
 ENVELOPES = {

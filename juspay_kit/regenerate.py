@@ -23,8 +23,8 @@ from typing import Any
 
 import yaml
 
-from harness import spec
-from harness.errors import HarnessError, SpecError
+from juspay_kit import spec
+from juspay_kit.errors import HarnessError, SpecError
 
 GENERATOR_VERSION = "0.29.1"
 RUFF_VERSION = "0.17.6"

@@ -11,10 +11,13 @@ from typing import Any
 
 import yaml
 
-from harness.errors import SpecError
+from juspay_kit.errors import SpecError
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC_PATH = ROOT / "spec" / "openapi.yaml"
+ROOT = Path(__file__).resolve().parent.parent  # the repository, in a checkout
+PACKAGED_SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"  # the copy a wheel installs
+IN_CHECKOUT = (ROOT / "spec" / "openapi.yaml").is_file()
+SPEC_PATH = ROOT / "spec" / "openapi.yaml" if IN_CHECKOUT else PACKAGED_SPEC_PATH
+WRITABLE_SPEC_PATH = SPEC_PATH if IN_CHECKOUT else Path("spec") / "openapi.yaml"  # fetch's default target
 PROVENANCE_PATH = ROOT / "spec" / "provenance.json"
 
 

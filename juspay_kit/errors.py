@@ -5,8 +5,8 @@
     ├── SpecError           the OpenAPI document is unreadable or invalid
     ├── TargetRefused       the contract target is neither loopback nor the Juspay sandbox
     ├── TargetUnreachable   the target did not answer (an outage, never a contract violation)
-    ├── RefreshError        (harness.refresh) the spec refresh stopped; nothing was written
-    └── BudgetExhausted     (harness.contract.runner) the run's request budget is spent; not an error
+    ├── RefreshError        (juspay_kit.refresh) the spec refresh stopped; nothing was written
+    └── BudgetExhausted     (juspay_kit.contract.runner) the run's request budget is spent; not an error
                             for the run, which reports what it checked
 
 Contract violations are not exceptions: the runner reports them and the scripts exit 1.

@@ -21,10 +21,10 @@ import httpx
 import jsonpatch
 import yaml
 
-from harness import spec
-from harness.errors import HarnessError, SpecError
+from juspay_kit import spec
+from juspay_kit.errors import HarnessError, SpecError
 
-PATCHES_PATH = spec.ROOT / "spec" / "patches"
+PATCHES_PATH = spec.WRITABLE_SPEC_PATH.parent / "patches"
 
 # Conventional OpenAPI key order; keys not listed keep their source order after these.
 KEY_ORDER = [

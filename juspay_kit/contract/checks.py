@@ -11,8 +11,8 @@ from typing import Any
 import schemathesis
 from schemathesis.generation import GenerationMode
 
-from harness import spec
-from harness.schema import ResponseSchemas
+from juspay_kit import spec
+from juspay_kit.schema import ResponseSchemas
 
 _SCHEMAS = ResponseSchemas(spec.load())
 _REFUSALS = {"triggerOtp": "TriggerOtpRefusal", "validateOtp": "ValidateOtpRefusal"}

@@ -11,11 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
-from harness.errors import HarnessError
-from harness.spec import ROOT
-
-SCRIPT = ROOT / "scripts" / "mock_server.py"
-READY_PREFIX = "Juspay mock listening on "
+from juspay_kit.commands.mock import READY_PREFIX
+from juspay_kit.errors import HarnessError
+from juspay_kit.spec import ROOT
 
 
 @dataclass(frozen=True)
@@ -33,8 +31,9 @@ def running_mock(
     extra_args: Sequence[str] = (),
     timeout: float = 20.0,
 ) -> Iterator[RunningMock]:
-    """Run scripts/mock_server.py on 127.0.0.1:0; HarnessError with a hint if it does not come up."""
-    command = [sys.executable, str(SCRIPT), "--host", "127.0.0.1", "--port", "0"]
+    """Run `juspay-mock` (as `python -m juspay_kit.commands.mock`) on 127.0.0.1:0; HarnessError with a hint
+    if it does not come up."""
+    command = [sys.executable, "-m", "juspay_kit.commands.mock", "--host", "127.0.0.1", "--port", "0"]
     command += ["--api-key", api_key, "--merchant-id", merchant_id, *extra_args]
     # stderr goes to a file so a chatty server can never block on a full pipe; stdout is drained by a thread.
     errors = tempfile.TemporaryFile(mode="w+")
@@ -80,5 +79,5 @@ def _wait_for_url(process: subprocess.Popen[str], errors: IO[str], timeout: floa
     tail = " | ".join(stderr.strip().splitlines()[-3:])
     raise HarnessError(
         f"the embedded mock did not come up within {timeout:.0f}s "
-        f"(exit code {process.poll()}); try `make mock` to see why. {tail}".strip()
+        f"(exit code {process.poll()}); run `juspay-mock` to see why. {tail}".strip()
     )

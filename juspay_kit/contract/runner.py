@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,13 +26,13 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 from schemathesis.generation import GenerationMode
 
-from harness import spec
-from harness.contract.checks import operation_id  # importing checks also registers them
-from harness.contract.observe import Observations
-from harness.contract.redact import Redactor
-from harness.contract.settings import Profile, Settings
-from harness.errors import HarnessError, TargetUnreachable, UsageError
-from harness.mock.process import running_mock
+from juspay_kit import spec
+from juspay_kit.contract.checks import operation_id  # importing checks also registers them
+from juspay_kit.contract.observe import Observations
+from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.settings import Profile, Settings
+from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
+from juspay_kit.mock.process import running_mock
 
 MAX_EXAMPLES_PER_CHECK = 5
 
@@ -61,6 +61,7 @@ class RunResult:
     violations: list[Violation] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     outage: str | None = None
+    credentials: str = ""  # how the credentials were chosen when not given
     budget_exhausted: bool = False
     checks: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (operation, check) -> [passed, failed]
     observations: Observations = field(default_factory=Observations)
@@ -100,7 +101,7 @@ class _Controller:
             self.exhausted = True
             raise BudgetExhausted(f"request budget of {self.settings.budget} reached")
         self.sent += 1
-        if self.settings.profile is Profile.MOCK:
+        if self.settings.profile.primes:
             self._prime(case)
 
     def _prime(self, case: Any) -> None:
@@ -175,11 +176,12 @@ def active(settings: Settings, base_url: str, redactor: Redactor) -> Iterator[_C
 def schemathesis_config(settings: Settings) -> dict[str, Any]:
     """The schemathesis configuration for a run, in the shape of schemathesis.toml."""
     sandbox = settings.profile is Profile.SANDBOX
+    refusals = settings.profile.allows_refusals
     checks_config: dict[str, Any] = {
-        # Positive data must be accepted; on the sandbox also a documented business refusal (checked by
+        # Positive data must be accepted; without priming also a documented business refusal (checked by
         # positive_refusal_documented). Never 401: "everything was 401 and the run passed" is a failure.
-        "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "403", "409", "429"] if sandbox else ["2xx"]},
-        "positive_refusal_documented": {"enabled": sandbox},
+        "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "403", "409", "429"] if refusals else ["2xx"]},
+        "positive_refusal_documented": {"enabled": refusals},
     }
     if not sandbox:
         checks_config["negative_data_rejection"] = {"expected-statuses": ["400", "401"]}
@@ -233,32 +235,38 @@ def preflight(base_url: str, timeout: float = 5.0) -> None:
         raise TargetUnreachable(f"{base_url} is unreachable ({exc.strerror or exc}); no contract was checked") from None
 
 
-def require_mock_controls(settings: Settings, base_url: str) -> None:
-    """The mock profile primes sessions through /__mock__/; refuse a loopback server without them."""
+def reset_mock_controls(settings: Settings, base_url: str) -> bool:
+    """Whether the loopback server has the mock's /__mock__/ controls; if so, its state is reset."""
     try:
-        answer = httpx.get(f"{base_url}/__mock__/health", timeout=settings.request_timeout)
+        answer = httpx.get(f"{base_url}/__mock__/health", timeout=settings.request_timeout, trust_env=False)
         ok = answer.status_code == 200 and answer.json().get("status") == "ok"
         if ok:
-            httpx.post(f"{base_url}/__mock__/reset", timeout=settings.request_timeout)
+            httpx.post(f"{base_url}/__mock__/reset", timeout=settings.request_timeout, trust_env=False)
     except (httpx.HTTPError, ValueError, AttributeError):
         ok = False
-    if not ok:
-        raise UsageError(
-            f"{base_url} has no /__mock__/ test controls, so positive cases cannot get fresh OTP sessions; "
-            "use --profile sandbox for a server that stands in for the sandbox"
-        )
+    return bool(ok)
 
 
 @contextmanager
-def target(settings: Settings) -> Iterator[str]:
+def target(settings: Settings) -> Iterator[tuple[str, Settings]]:
+    """The base URL to test and the settings for it: a loopback target without --profile gets the mock
+    profile when it has the /__mock__/ controls and the stand-in profile when it has not."""
     if settings.base_url is None:
         with running_mock(settings.api_key, settings.merchant_id, ["--seed", str(settings.seed)]) as mock:
-            yield mock.url
+            yield mock.url, settings
         return
-    preflight(settings.base_url)
-    if settings.profile is Profile.MOCK:
-        require_mock_controls(settings, settings.base_url)
-    yield settings.base_url
+    base_url = settings.base_url
+    preflight(base_url)
+    if settings.detect_profile or settings.profile is Profile.MOCK:
+        controls = reset_mock_controls(settings, base_url)
+        if settings.detect_profile:
+            settings = replace(settings, profile=Profile.MOCK if controls else Profile.STANDIN)
+        elif not controls:
+            raise UsageError(
+                f"{base_url} has no /__mock__/ test controls, so positive cases cannot get fresh OTP "
+                "sessions; leave --profile out (or use --profile standin) to test your own stand-in"
+            )
+    yield base_url, settings
 
 
 def run(
@@ -266,6 +274,7 @@ def run(
     redactor: Redactor,
     progress: Callable[[str], None] = print,
     phases: dict[str, Any] | None = None,
+    announce: Callable[[Settings], None] | None = None,
 ) -> RunResult:
     """Run the contract check; raises HarnessError for configuration problems and an unreachable target.
 
@@ -278,9 +287,13 @@ def run(
         seed=settings.seed,
         mode=settings.mode,
         max_examples=settings.max_examples,
+        credentials=settings.credentials_note,
     )
     started = time.monotonic()
-    with target(settings) as base_url:
+    with target(settings) as (base_url, settings):
+        result.profile = settings.profile.value
+        if announce is not None:
+            announce(settings)
         if settings.base_url is None:
             result.target = f"embedded mock ({base_url})"
         raw = schemathesis_config(settings)

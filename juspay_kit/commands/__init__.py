@@ -1,0 +1,1 @@
+"""The console commands of the kit; each module has `main(argv) -> exit code` and `console()`."""

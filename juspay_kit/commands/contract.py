@@ -1,0 +1,115 @@
+"""Hold a server to the vendored spec: the embedded mock (default), any loopback server, or Juspay's sandbox.
+
+A loopback target with the mock's /__mock__/ controls runs the mock profile (fresh, primed OTP sessions;
+valid data must get 2xx); one without them runs the stand-in profile (documented refusals allowed for valid
+data, no priming, no rate limit or budget unless asked). https://sandbox.juspay.in runs the sandbox profile
+(rate limit, budget, no replays). Nothing else is ever contacted. Reports: DIR/summary.json, junit.xml,
+summary.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run
+from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
+from juspay_kit.errors import HarnessError, TargetUnreachable
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = command_parser(
+        "juspay-contract",
+        __doc__,
+        {
+            EXIT_OK: "no violation",
+            EXIT_VIOLATION: "violations found",
+            EXIT_ERROR: "usage or configuration error, refused target, or target unreachable (an outage, "
+            "never reported as a violation)",
+        },
+        ENVIRONMENT,
+    )
+    parser.add_argument("--base-url", help="a loopback URL or https://sandbox.juspay.in (default: the embedded mock)")
+    parser.add_argument("--mode", choices=MODES, default="all", help="generation mode (default: %(default)s)")
+    parser.add_argument("--max-examples", type=int, help="fuzzing cases per operation (default: 250; sandbox 20)")
+    parser.add_argument("--seed", type=non_negative_int, help="reproduce a run (printed at the end of every run)")
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("reports"), help="where reports go (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--profile", choices=PROFILES, help="default: sandbox for the sandbox host; for loopback, mock when the "
+        "server has the /__mock__/ controls, else standin"
+    )  # fmt: skip
+    parser.add_argument("--rate-limit", type=float, help="requests per second (default: none; sandbox 2)")
+    parser.add_argument("--budget", type=non_negative_int, help="requests per run (default: none; sandbox 200)")
+    parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.request_timeout <= 0:
+        parser.error("argument --request-timeout: must be positive")
+    settings = resolve(
+        base_url=args.base_url,
+        mode=args.mode,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        report_dir=args.report_dir,
+        profile=args.profile,
+        rate_limit=args.rate_limit,
+        budget=args.budget,
+        request_timeout=args.request_timeout,
+    )
+    from juspay_kit.contract import report, runner  # heavy imports after the arguments are known good
+
+    redactor = Redactor()
+    if settings.credentials_note:
+        print(f"  note: {settings.credentials_note}")
+    try:
+        result = runner.run(
+            settings,
+            redactor,
+            progress=lambda line: print(line, flush=True),
+            announce=lambda s: print(
+                f"Contract check of {s.describe_target()} (profile {s.profile.value}, seed {s.seed})", flush=True
+            ),
+        )
+    except TargetUnreachable as exc:
+        _write_outage(settings.report_dir, settings.describe_target(), str(exc), redactor)
+        raise
+    except HarnessError as exc:
+        raise HarnessError(redactor.text(str(exc))) from None
+    data = report.write(result, settings.report_dir, redactor)
+    print(redactor.text(report.console(data)))
+    print(f"  reports: {settings.report_dir}/summary.json, junit.xml, summary.md")
+    if result.outage is not None:
+        return EXIT_ERROR
+    if result.violations:
+        return EXIT_VIOLATION
+    return EXIT_ERROR if result.errors else EXIT_OK
+
+
+def _write_outage(directory: Path, target: str, message: str, redactor: Redactor) -> None:
+    """An unreachable target still leaves a summary, so the nightly job can tell an outage apart."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = {"outcome": "target_unreachable", "target": target, "outage": message, "cases": 0, "failures": 0,
+            "duration_s": 0.0, "violations": []}  # fmt: skip
+    (directory / "summary.json").write_text(redactor.text(json.dumps(data, indent=2)) + "\n")
+    (directory / "summary.md").write_text(
+        redactor.text(f"## ⚠️ Juspay contract check: target unreachable\n\n{message}\n")
+    )
+
+
+def console() -> NoReturn:
+    run(main)
+
+
+if __name__ == "__main__":
+    console()

@@ -1,0 +1,86 @@
+"""Run the embedded Juspay mock: Trigger OTP, Validate OTP and the /__mock__/ test controls.
+
+Prints `Juspay mock listening on URL` once it accepts requests. OTP codes are random unless --seed is given;
+read them from GET /__mock__/inbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NoReturn
+
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, run
+from juspay_kit.errors import UsageError
+from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
+from juspay_kit.mock.sessions import Limits
+
+READY_PREFIX = "Juspay mock listening on "
+
+
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = command_parser(
+        "juspay-mock",
+        __doc__,
+        {EXIT_OK: "stopped (Ctrl-C)", EXIT_ERROR: "bad arguments, or the address cannot be bound"},
+        {},
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8765, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument(
+        "--api-key", default=DEFAULT_API_KEY, help="API key accepted as Basic username (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--merchant-id", default=DEFAULT_MERCHANT_ID, help="accepted x-merchantid (default: %(default)s)"
+    )
+    parser.add_argument("--seed", type=int, help="make OTP codes reproducible (default: random codes)")
+    parser.add_argument(
+        "--max-verifications", type=positive, default=3, help="maxOTPVerificationAllowed (default: %(default)s)"
+    )
+    parser.add_argument("--max-requests", type=positive, default=3, help="maxOTPRequestsAllowed (default: %(default)s)")
+    parser.add_argument(
+        "--code-expiration", type=positive, default=5, help="codeExpiration, minutes (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--body-timeout", type=float, default=10.0, help="seconds to receive a body (default: %(default)s)"
+    )
+    parser.add_argument("--access-log", action="store_true", help="log each request line (never headers)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"argument --port: {args.port} is not a port number")
+    if not args.body_timeout > 0:
+        parser.error("argument --body-timeout: must be positive")
+    if not args.api_key or not args.merchant_id:
+        parser.error("--api-key and --merchant-id must not be empty")
+    settings = MockSettings(
+        api_key=args.api_key,
+        merchant_id=args.merchant_id,
+        seed=args.seed,
+        limits=Limits(args.max_verifications, args.max_requests, args.code_expiration),
+        body_timeout_seconds=args.body_timeout,
+    )
+    from juspay_kit.mock.server import serve
+
+    try:
+        serve(settings, args.host, args.port, on_ready=_announce, access_log=args.access_log)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return EXIT_OK
+
+
+def _announce(url: str) -> None:
+    print(f"{READY_PREFIX}{url}", flush=True)
+
+
+def console() -> NoReturn:
+    run(main)
+
+
+if __name__ == "__main__":
+    console()
