@@ -95,6 +95,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         parser.addini(f"juspay_mock_{name}", help_text)
 
 
+MOCK_ARGUMENTS = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the options once, before any test runs: a bad value is one usage line, not a fixture error."""
+    config.stash[MOCK_ARGUMENTS] = _mock_arguments(config)
+
+
 def _mock_arguments(config: pytest.Config) -> list[str]:
     arguments: list[str] = []
     for name, (flag, _) in OPTIONS.items():
@@ -113,11 +121,10 @@ def _mock_arguments(config: pytest.Config) -> list[str]:
 
 @pytest.fixture(scope="session")
 def _juspay_mock_server(request: pytest.FixtureRequest) -> Iterator[JuspayMock]:
+    arguments: list[str] = request.config.stash[MOCK_ARGUMENTS]
     with ExitStack() as stack:
         try:
-            running = stack.enter_context(
-                running_mock(DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, _mock_arguments(request.config))
-            )
+            running = stack.enter_context(running_mock(DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, arguments))
         except HarnessError as exc:
             pytest.fail(f"juspay_mock: {exc}", pytrace=False)
         mock = JuspayMock(running.url, running.api_key, running.merchant_id)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from juspay_visa_agentic_client import exceptions
 
 from juspay_kit.pytest_plugin import JuspayMock
+from juspay_kit.spec import ROOT
 
 TOKEN, SESSION, STEP_UP = "plugin-token", "plugin-session", "c3RlcC11cA=="
 
@@ -56,3 +62,14 @@ def test_a_failing_control_fails_the_test_in_one_line(juspay_mock: JuspayMock) -
     with pytest.raises(pytest.fail.Exception) as failed:
         juspay_mock.inbox("no-such-token", "no-such-session")
     assert "juspay_mock: GET /__mock__/inbox answered 404" in str(failed.value)
+
+
+def test_a_bad_option_value_is_one_usage_line(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\njuspay_mock_seed = abc\n")
+    (tmp_path / "test_x.py").write_text("def test_x(juspay_mock):\n    pass\n")
+    ran = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "juspay_kit.pytest_plugin", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
+    )  # fmt: skip
+    assert ran.returncode == 4 and "juspay_mock_seed must be a whole number" in ran.stderr
+    assert "Traceback" not in ran.stderr + ran.stdout
