@@ -17,7 +17,7 @@ $(STAMP): requirements.lock pyproject.toml $(CLIENT_FILES)
 	$(PIP) install --no-deps --force-reinstall ./$(CLIENT)
 	@touch $@
 
-# Two workers (the machine has two cores); the kit's tests share one worker because they build dist/.
+# Two workers (the machine has two cores); the kit's tests share one worker, which builds the wheels once.
 test: install lint typecheck check-generated
 	$(PY) -m pytest -n 2 --dist loadgroup
 
@@ -45,11 +45,12 @@ mock: install
 bench: install
 	$(PY) scripts/bench.py $(ARGS)
 
-# The client and the kit, wheels and sdists, built with the pinned backends already in .venv.
+# The client and the kit, wheels and sdists, built with the pinned backends already in .venv, into $(DIST).
+DIST ?= dist
 package: install
-	rm -rf dist
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m build --no-isolation --outdir dist $(CLIENT)  # uv_build finds its binary on PATH
-	$(PY) -m build --no-isolation --outdir dist .
+	rm -rf $(DIST)
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(PY) -m build --no-isolation --outdir $(DIST) $(CLIENT)  # uv_build finds its binary on PATH
+	$(PY) -m build --no-isolation --outdir $(DIST) .
 
 # Re-resolve the pinned tool set (pyproject's exact pins plus their dependencies) into requirements.lock.
 lock:

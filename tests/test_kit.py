@@ -22,29 +22,27 @@ import pytest
 
 from juspay_kit import __version__, spec
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kit")]  # one worker builds dist/
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kit")]  # one worker builds the wheels
 COMMANDS = ["juspay-mock", "juspay-contract", "juspay-spec-diff", "juspay-fetch-spec"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The client and kit wheels `make package` builds, copied out of dist/."""
-    built = subprocess.run(["make", "package"], capture_output=True, text=True, cwd=spec.ROOT, timeout=400)
+    """The client and kit wheels `make package` builds (into a folder of this test run's own)."""
+    dist = tmp_path_factory.mktemp("dist")
+    built = subprocess.run(["make", "package", f"DIST={dist}"], capture_output=True, text=True, cwd=spec.ROOT,
+                           timeout=400)  # fmt: skip
     assert built.returncode == 0, built.stdout + built.stderr
-    dist = spec.ROOT / "dist"
     names = sorted(p.name for p in dist.iterdir())
     assert [n for n in names if n.startswith("juspay_visa_agentic_kit")] == [
         f"juspay_visa_agentic_kit-{__version__}-py3-none-any.whl",
         f"juspay_visa_agentic_kit-{__version__}.tar.gz",
     ]
     assert len([n for n in names if n.startswith("juspay_visa_agentic_client") and n.endswith(".whl")]) == 1
-    keep = tmp_path_factory.mktemp("wheels")
-    copied = [Path(shutil.copy(p, keep)) for p in dist.glob("*.whl")]
-    shutil.rmtree(dist)
-    return copied
+    return sorted(dist.glob("*.whl"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def kit(wheels: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The bin folder of a fresh venv holding only the two wheels."""
     env = tmp_path_factory.mktemp("kit") / "venv"
