@@ -52,6 +52,7 @@ class _Core:
         base_url: str | None,
         timeout: float | httpx.Timeout | None,
         connect_retries: int,
+        owns_http: bool,
     ) -> None:
         if not api_key or not merchant_id:
             raise exceptions.ConfigurationError("api_key and merchant_id must not be empty")
@@ -66,7 +67,9 @@ class _Core:
         self.base_url = base_url.rstrip("/")
         self.merchant_id = merchant_id
         self.connect_retries = connect_retries
-        self._timeout = timeout
+        self._owns_http = owns_http
+        # An http_client of the caller's keeps its own timeout unless `timeout` is given.
+        self._send_timeout = timeout if timeout is not None else (DEFAULT_TIMEOUT if owns_http else None)
         self._secrets = (api_key, base64.b64encode(f"{api_key}:".encode()).decode())
         self._authorization = f"Basic {self._secrets[1]}"
 
@@ -75,23 +78,31 @@ class _Core:
 
     __str__ = __repr__
 
-    def _timeout_or_default(self, own_client: bool) -> float | httpx.Timeout | None:
-        if self._timeout is not None:
-            return self._timeout
-        return DEFAULT_TIMEOUT if own_client else None
-
     def _request(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """httpx.request arguments for the generated function's kwargs, with auth and the timeout."""
         headers = {**kwargs["headers"], "Authorization": self._authorization}
-        return {
+        request = {
             "method": kwargs["method"],
             "url": self.base_url + kwargs["url"],
             "json": kwargs["json"],
             "headers": headers,
         }
+        if self._send_timeout is not None:
+            request["timeout"] = self._send_timeout
+        return request
 
     def _retry_delays(self) -> Iterator[float]:
         for attempt in range(self.connect_retries):
             yield RETRY_BACKOFF_SECONDS * 2**attempt
+
+    def _after_failure(self, exc: httpx.TransportError, delays: Iterator[float], otp: str | None) -> float:
+        """The pause before sending again: only when nothing was sent (the connection failed) and retries
+        remain. Otherwise the client's exception is raised."""
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            delay = next(delays, None)
+            if delay is not None:
+                return delay
+        raise self._network_error(exc, otp) from None
 
     def _scrub(self, text: str, otp: str | None) -> str:
         for secret in (*self._secrets, otp):
@@ -211,10 +222,8 @@ class JuspayClient(_Core):
         http_client: httpx.Client | None = None,
         connect_retries: int = DEFAULT_CONNECT_RETRIES,
     ) -> None:
-        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries)
-        self._owns_http = http_client is None
+        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None)
         self._http = http_client if http_client is not None else httpx.Client()
-        self._send_timeout = self._timeout_or_default(self._owns_http)
 
     def trigger_otp(
         self, *, token_reference: str, v_provisioned_token_id: str, client_reference_id: str, step_up_request_id: str
@@ -243,19 +252,12 @@ class JuspayClient(_Core):
         return ValidateOtpResponse.from_dict(data)
 
     def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
-        delays = self._retry_delays()
+        request, delays = self._request(kwargs), self._retry_delays()
         while True:
             try:
-                if self._send_timeout is None:
-                    return self._http.request(**self._request(kwargs))
-                return self._http.request(**self._request(kwargs), timeout=self._send_timeout)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                delay = next(delays, None)
-                if delay is None:
-                    raise self._network_error(exc, otp) from None
-                time.sleep(delay)
+                return self._http.request(**request)
             except httpx.TransportError as exc:
-                raise self._network_error(exc, otp) from None
+                time.sleep(self._after_failure(exc, delays, otp))
 
     def close(self) -> None:
         """Close the connection pool (not an `http_client` passed in)."""
@@ -285,10 +287,8 @@ class AsyncJuspayClient(_Core):
         http_client: httpx.AsyncClient | None = None,
         connect_retries: int = DEFAULT_CONNECT_RETRIES,
     ) -> None:
-        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries)
-        self._owns_http = http_client is None
+        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None)
         self._http = http_client if http_client is not None else httpx.AsyncClient()
-        self._send_timeout = self._timeout_or_default(self._owns_http)
 
     async def trigger_otp(
         self, *, token_reference: str, v_provisioned_token_id: str, client_reference_id: str, step_up_request_id: str
@@ -317,19 +317,12 @@ class AsyncJuspayClient(_Core):
         return ValidateOtpResponse.from_dict(data)
 
     async def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
-        delays = self._retry_delays()
+        request, delays = self._request(kwargs), self._retry_delays()
         while True:
             try:
-                if self._send_timeout is None:
-                    return await self._http.request(**self._request(kwargs))
-                return await self._http.request(**self._request(kwargs), timeout=self._send_timeout)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                delay = next(delays, None)
-                if delay is None:
-                    raise self._network_error(exc, otp) from None
-                await asyncio.sleep(delay)
+                return await self._http.request(**request)
             except httpx.TransportError as exc:
-                raise self._network_error(exc, otp) from None
+                await asyncio.sleep(self._after_failure(exc, delays, otp))
 
     async def aclose(self) -> None:
         """Close the connection pool (not an `http_client` passed in)."""
