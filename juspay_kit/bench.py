@@ -6,6 +6,8 @@
    (same harness profile, no priming, no shrinking, no rate limit), interleaved rounds.
 3. Client cost: `JuspayClient.trigger_otp` calls/s versus raw httpx posting the same JSON on the same
    connection pool to the embedded mock, one caller, interleaved rounds.
+4. Proxy cost: `juspay-proxy` in front of the embedded mock versus the mock directly, same load, interleaved:
+   throughput under wrk (16 connections) and the median latency of one sequential caller.
 
 `python -m juspay_kit.bench constant-server` runs the constant-response server on its own.
 """
@@ -17,9 +19,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -244,6 +248,73 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
             "client_cost": round(raw_rate / client_rate, 3)}  # fmt: skip
 
 
+@contextmanager
+def running_proxy(upstream: str) -> Iterator[str]:
+    """`juspay-proxy` as a subprocess in front of `upstream`; yields its URL, stops it with Ctrl-C."""
+    from juspay_kit.commands.proxy import READY_PREFIX
+
+    command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", upstream, "--port", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    try:
+        ready = process.stdout.readline()
+        if not ready.startswith(READY_PREFIX):
+            raise HarnessError("juspay-proxy did not come up")
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep draining its console
+        yield ready[len(READY_PREFIX) :].split()[0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def median_latency_ms(url: str, calls: int, prefix: str) -> float:
+    """Median round trip of one sequential caller posting valid Trigger OTP requests on one connection."""
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
+               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    times = []
+    with httpx.Client(base_url=url, timeout=10, trust_env=False) as http:
+        for index in range(calls):
+            body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"{prefix}-{index}",
+                    "stepUpRequestId": "s"}  # fmt: skip
+            started = time.perf_counter()
+            answer = http.post("/initiateVerification", json=body, headers=headers)
+            times.append((time.perf_counter() - started) * 1000)
+            if answer.status_code != 200:
+                raise HarnessError(f"latency probe got {answer.status_code} from {url}")
+    return statistics.median(times)
+
+
+def proxy_cost(wrk_bin: str, rounds: int, seconds: int, calls: int = 1000) -> dict[str, Any]:
+    """The proxy in front of the mock versus the mock alone: wrk throughput and one caller's median latency."""
+    from juspay_kit.mock.process import running_mock
+
+    direct_rates: list[float] = []
+    proxy_rates: list[float] = []
+    direct_p50: list[float] = []
+    proxy_p50: list[float] = []
+    with running_mock(API_KEY, MERCHANT) as mock, running_proxy(mock.url) as proxy_url:
+        _wait_until_serving(proxy_url)
+        median_latency_ms(mock.url, 200, "warm-direct")
+        median_latency_ms(proxy_url, 200, "warm-proxy")
+        for index in range(rounds):
+            direct_rates.append(wrk(wrk_bin, mock.url, seconds).requests_per_s)
+            proxy_rates.append(wrk(wrk_bin, proxy_url, seconds).requests_per_s)
+            direct_p50.append(median_latency_ms(mock.url, calls, f"direct-{index}"))
+            proxy_p50.append(median_latency_ms(proxy_url, calls, f"proxy-{index}"))
+            print(f"  round {index + 1}: mock {direct_rates[-1]:7.0f} req/s p50 {direct_p50[-1]:.2f} ms  "
+                  f"proxy {proxy_rates[-1]:7.0f} req/s p50 {proxy_p50[-1]:.2f} ms", flush=True)  # fmt: skip
+    direct_rate, proxy_rate = statistics.median(direct_rates), statistics.median(proxy_rates)
+    return {"direct_requests_per_s": round(direct_rate), "proxy_requests_per_s": round(proxy_rate),
+            "throughput_share": round(proxy_rate / direct_rate, 3),
+            "direct_p50_ms": round(statistics.median(direct_p50), 3),
+            "proxy_p50_ms": round(statistics.median(proxy_p50), 3),
+            "added_p50_ms": round(statistics.median(proxy_p50) - statistics.median(direct_p50), 3)}  # fmt: skip
+
+
 def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
     from juspay_kit.mock.process import running_mock
 
@@ -298,6 +369,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
             )
     with running_mock(API_KEY, MERCHANT) as mock:
         results["client"] = client_cost(mock.url, max(rounds, 3))
+    results["proxy"] = proxy_cost(wrk_bin, rounds, seconds)
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),
         "constant_cases_per_s": round(statistics.median(constant_fuzz), 1),

@@ -3,7 +3,8 @@
 
 Installs wrk (Debian) and Prism (npm, into .bench/) on first use. Prints both figures and their ratios and
 writes .bench/results.json. Targets: mock >= 3x Prism with p99 < 10 ms; fuzzing cost of the mock <= 10%;
-the high-level client at most 1.15x the cost of raw httpx.
+the high-level client at most 1.15x the cost of raw httpx; the proxy keeps >= 50% of the mock's throughput and
+adds < 2 ms to the median latency.
 """
 
 from __future__ import annotations
@@ -48,6 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"client:   JuspayClient {client['client_calls_per_s']} calls/s vs raw httpx "
           f"{client['raw_httpx_calls_per_s']} calls/s -> {client['client_cost']:.3f}x (target <= 1.15x)")  # fmt: skip
     ok = ok and client["client_cost"] <= 1.15
+    proxy = results["proxy"]
+    print(f"proxy:    {proxy['proxy_requests_per_s']} req/s vs the mock alone {proxy['direct_requests_per_s']} req/s "
+          f"-> {proxy['throughput_share']:.0%} (target >= 50%); median latency {proxy['proxy_p50_ms']:.2f} ms vs "
+          f"{proxy['direct_p50_ms']:.2f} ms -> +{proxy['added_p50_ms']:.2f} ms (target < 2 ms)")  # fmt: skip
+    ok = ok and proxy["throughput_share"] >= 0.5 and proxy["added_p50_ms"] < 2
     return EXIT_OK if ok else EXIT_VIOLATION
 
 

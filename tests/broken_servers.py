@@ -10,7 +10,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -234,11 +234,16 @@ def serve(
 ) -> Iterator[str]:
     """Serve MockApp wrapped in `middleware` on a free loopback port, in a thread; yields the base URL.
     Without `controls` the /__mock__/ paths answer 404, as an integrator's own stand-in would."""
-    sock = bind("127.0.0.1", 0)
     app = middleware(MockApp(MockSettings(api_key=credentials[0], merchant_id=credentials[1], seed=seed)))
-    if not controls:
-        app = without_controls(app)
-    config = uvicorn.Config(app, lifespan="off", log_level="critical", access_log=False)
+    with serve_app(app if controls else without_controls(app)) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: ASGI, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
+    """Any ASGI app under uvicorn on a free loopback port, in a thread; yields the base URL."""
+    sock = bind("127.0.0.1", 0)
+    config = uvicorn.Config(app, lifespan=lifespan, log_level="critical", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -341,4 +341,7 @@ def test_workflows_call_the_local_commands() -> None:
     assert "make contract" in text["nightly.yml"] and "secrets.JUSPAY_API_KEY" in text["nightly.yml"]
     assert nightly["concurrency"] and nightly["jobs"]["contract"]["timeout-minutes"]
     assert "target_unreachable" in text["nightly.yml"] and "upload-artifact" in text["nightly.yml"]
+    assert "scripts/proxy.py --upstream https://sandbox.juspay.in" in text["nightly.yml"]
+    assert "--record reports/sandbox.cassette.jsonl" in text["nightly.yml"]
+    assert "scripts/replay.py reports/sandbox.cassette.jsonl" in text["nightly.yml"]
     assert "make package" in text["release.yml"] and "tags" in yaml.safe_load(text["release.yml"])[True]["push"]

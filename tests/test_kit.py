@@ -23,7 +23,7 @@ import pytest
 from juspay_kit import __version__, spec
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kit")]  # one worker builds the wheels
-COMMANDS = ["juspay-mock", "juspay-contract", "juspay-spec-diff", "juspay-fetch-spec"]
+COMMANDS = ["juspay-mock", "juspay-contract", "juspay-proxy", "juspay-replay", "juspay-spec-diff", "juspay-fetch-spec"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,106 @@
+"""Put a validating proxy between your application and Juspay (or the embedded mock).
+
+Point your application at the proxy instead of the API. Every request is forwarded unchanged to the
+upstream and its answer returned unchanged; both are checked against the vendored spec, and each violation
+is printed as one line (operation, direction, field path, message, check). With --record, every exchange
+is appended to a JSON Lines cassette (key, Authorization and OTP values masked) that `juspay-replay` can
+replay. The upstream is loopback or https://sandbox.juspay.in, nothing else, and is never reached through
+an environment proxy. Stop with Ctrl-C: the summary (exchanges, violations per check) is printed then.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run
+from juspay_kit.errors import UsageError
+
+READY_PREFIX = "Juspay proxy listening on "
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = command_parser(
+        "juspay-proxy",
+        __doc__,
+        {
+            EXIT_OK: "stopped, and no exchange violated the spec",
+            EXIT_VIOLATION: "stopped, and violations were seen",
+            EXIT_ERROR: "bad arguments, a refused upstream, an unwritable cassette, or the address cannot be bound",
+        },
+        {},
+    )
+    parser.add_argument("--upstream", required=True, help="a loopback URL or https://sandbox.juspay.in")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8790, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--record", type=Path, metavar="FILE", help="append every exchange to this JSON Lines file")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default: 30)")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"argument --port: {args.port} is not a port number")
+    if not 0 < args.timeout <= 3600:  # also refuses nan
+        parser.error("argument --timeout: must be a number of seconds between 0 and 3600")
+    from juspay_kit.contract.safety import classify
+
+    classify(args.upstream)  # TargetRefused (exit 2) before anything listens
+    from juspay_kit import __version__, spec
+    from juspay_kit.contract.redact import Redactor
+    from juspay_kit.mock.server import bind, url_of
+    from juspay_kit.proxy.app import ProxyApp
+    from juspay_kit.proxy.cassette import CassetteWriter
+
+    redactor = Redactor()
+    recorder = None
+    if args.record is not None:
+        header = {
+            "upstream": args.upstream.rstrip("/"),
+            "recordedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "kit": __version__,
+            "specSha256": spec.sha256_of(spec.SPEC_PATH),
+        }
+        recorder = CassetteWriter(args.record, header, redactor)
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    url = url_of(sock)
+    app = ProxyApp(
+        args.upstream,
+        recorder=recorder,
+        redactor=redactor,
+        timeout=args.timeout,
+        on_startup=lambda: print(f"{READY_PREFIX}{url} -> {args.upstream.rstrip('/')}", flush=True),
+    )
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+        date_header=False,
+        proxy_headers=False,
+    )
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # uvicorn re-raises it once it has shut down
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: the normal way to stop
+    finally:
+        sock.close()
+        if recorder is not None:
+            recorder.close()
+        print(app.summary(), flush=True)
+    return EXIT_VIOLATION if app.violations else EXIT_OK
+
+
+def console() -> NoReturn:
+    run(main)
+
+
+if __name__ == "__main__":
+    console()

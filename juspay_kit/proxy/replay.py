@@ -1,0 +1,278 @@
+"""Replay a cassette's requests, in order, against another target and compare the answers exchange by exchange.
+
+Compared per exchange: the status, the refusal code (`errorCode`, `responseCode` or `error_info.code`),
+and whether each body validates against the spec's schema for the recorded status. The target's own
+credentials replace the masked ones: Basic auth with the target's key where the recording had the credential
+the recorded upstream accepted, a wrong key where it had another,
+the target's merchant id where the recording had a non-empty `x-merchantid`. A masked OTP becomes, on a
+target with the mock's controls, the code in its inbox when the recorded answer was 200, and a wrong code
+of the same length otherwise; the mock's clock is moved by the recorded gap between exchanges, so expiry
+replays too. Without the controls, an exchange that needs the real code cannot be compared and is skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from juspay_kit import spec
+from juspay_kit.contract.redact import OTP_MASK, Redactor
+from juspay_kit.contract.safety import classify
+from juspay_kit.errors import TargetUnreachable
+from juspay_kit.mock.app import CONTROL_PREFIX
+from juspay_kit.proxy import cassette
+from juspay_kit.schema import ResponseSchemas
+
+
+@dataclass
+class Outcome:
+    status: int | None
+    code: str | None
+    valid: bool | None  # validates against the spec's schema for the recorded status (None: not JSON)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "code": self.code, "valid": self.valid}
+
+
+@dataclass
+class Compared:
+    seq: int
+    operation: str | None
+    recorded: Outcome
+    replayed: Outcome | None
+    differences: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "operation": self.operation,
+            "recorded": self.recorded.as_dict(),
+            "replayed": self.replayed.as_dict() if self.replayed else None,
+            "differences": self.differences,
+            "skipped": self.skipped,
+        }
+
+
+@dataclass
+class ReplayResult:
+    cassette: str
+    target: str
+    exchanges: list[Compared]
+
+    @property
+    def differing(self) -> list[Compared]:
+        return [c for c in self.exchanges if c.differences]
+
+    def as_dict(self) -> dict[str, Any]:
+        skipped = sum(1 for c in self.exchanges if c.skipped)
+        return {
+            "cassette": self.cassette,
+            "target": self.target,
+            "outcome": "differs" if self.differing else "same",
+            "exchanges": len(self.exchanges),
+            "compared": len(self.exchanges) - skipped,
+            "differing": len(self.differing),
+            "skipped": skipped,
+            "results": [c.as_dict() for c in self.exchanges],
+        }
+
+
+@functools.cache
+def _schemas() -> ResponseSchemas:
+    return ResponseSchemas(spec.load())
+
+
+def refusal_code(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    for name in ("errorCode", "responseCode"):
+        if isinstance(body.get(name), str):
+            return str(body[name])
+    info = body.get("error_info")
+    if isinstance(info, dict) and isinstance(info.get("code"), str):
+        return str(info["code"])
+    return None
+
+
+def outcome(operation: str | None, recorded_status: int, status: int, body: Any, is_json: bool) -> Outcome:
+    valid: bool | None = None
+    if is_json and operation is not None:
+        valid = not _schemas().errors(operation, recorded_status, body)
+    return Outcome(status, refusal_code(body) if is_json else None, valid)
+
+
+def _recorded(exchange: dict[str, Any]) -> Outcome:
+    response = exchange["response"]
+    is_json = "body" in response
+    return outcome(exchange.get("operation"), response["status"], response["status"], response.get("body"), is_json)
+
+
+def _wrong(code: str) -> str:
+    return "".join(str((int(c) + 1) % 10) if c.isdigit() else ("b" if c == "a" else "a") for c in code) or "0"
+
+
+class _Target:
+    def __init__(self, url: str, api_key: str, merchant_id: str, timeout: float) -> None:
+        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, trust_env=False)
+        self.authorization = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
+        self.wrong_authorization = "Basic " + base64.b64encode(f"not-{api_key}:".encode()).decode()
+        self.merchant_id = merchant_id
+        try:
+            self.controls = self.http.get(CONTROL_PREFIX + "health").status_code == 200
+        except httpx.HTTPError as exc:
+            self.http.close()
+            raise TargetUnreachable(f"{url} did not answer ({type(exc).__name__})") from None
+
+    def control(self, method: str, action: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, CONTROL_PREFIX + action, **kwargs)
+
+    def otp(self, body: dict[str, Any], correct: bool) -> str | None:
+        params = {
+            "tokenReference": str(body.get("tokenReference")),
+            "clientReferenceId": str(body.get("clientReferenceId")),
+        }
+        answer = self.control("GET", "inbox", params=params)
+        code = answer.json().get("otpValue") if answer.status_code == 200 else None
+        if correct:
+            return code if isinstance(code, str) else None
+        return _wrong(code) if isinstance(code, str) else "000000"
+
+
+def replay(
+    path: Path,
+    target_url: str,
+    api_key: str,
+    merchant_id: str,
+    *,
+    reset: bool = True,
+    timeout: float = 10.0,
+    progress: Callable[[str], None] | None = None,
+) -> ReplayResult:
+    _, exchanges = cassette.read(path)
+    classify(target_url)
+    target = _Target(target_url, api_key, merchant_id, timeout)
+    results: list[Compared] = []
+    accepted = accepted_credential(exchanges)
+    try:
+        if reset and target.controls:
+            target.control("POST", "reset")
+        previous_at: float | None = None
+        for exchange in exchanges:
+            compared = _one(target, exchange, previous_at, accepted)
+            previous_at = float(exchange.get("at", 0))
+            results.append(compared)
+            if progress and compared.differences:
+                progress(
+                    f"  #{compared.seq} {compared.operation or exchange['request']['path']}: "
+                    + "; ".join(compared.differences)
+                )
+    except httpx.HTTPError as exc:
+        raise TargetUnreachable(f"{target_url} stopped answering during the replay ({type(exc).__name__})") from None
+    finally:
+        target.http.close()
+    return ReplayResult(str(path), target_url, results)
+
+
+def accepted_credential(exchanges: list[dict[str, Any]]) -> str | None:
+    """The masked label of the credential the recorded upstream accepted (first answer other than 401)."""
+    for exchange in exchanges:
+        auth = exchange["request"].get("headers", {}).get("authorization", "")
+        if auth.lower().startswith("basic ") and exchange["response"] and exchange["response"]["status"] != 401:
+            return str(auth.partition(" ")[2])
+    return None
+
+
+def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, accepted: str | None) -> Compared:
+    request, response = exchange["request"], exchange["response"]
+    seq = int(exchange.get("seq", 0))
+    operation = exchange.get("operation")
+    if response is None:
+        return Compared(seq, operation, Outcome(None, None, None), None, skipped="no answer was recorded")
+    recorded = _recorded(exchange)
+    if target.controls and previous_at is not None:
+        gap = float(exchange.get("at", 0)) - previous_at
+        if gap > 0.5:
+            target.control("POST", "clock", json={"advanceSeconds": round(gap, 3)})
+    headers = {k: v for k, v in request.get("headers", {}).items() if k not in ("host", "content-length")}
+    recorded_auth = headers.get("authorization", "")
+    if recorded_auth.lower().startswith("basic "):
+        label = recorded_auth.partition(" ")[2]
+        headers["authorization"] = (
+            target.authorization if label in (accepted, "[masked]") else target.wrong_authorization
+        )
+    if headers.get("x-merchantid"):
+        headers["x-merchantid"] = target.merchant_id
+    fields = {k: v for k, v in request.items() if k in ("body", "bodyText", "bodyBase64")}
+    body = fields.get("body")
+    if isinstance(body, dict) and body.get("otpValue") == OTP_MASK:
+        invalid = any(v.get("path", "").startswith("/otpValue") for v in exchange.get("violations", []))
+        if invalid:
+            fields["body"] = {**body, "otpValue": 0}
+        elif target.controls:
+            fields["body"] = {**body, "otpValue": target.otp(body, correct=response["status"] == 200)}
+            if fields["body"]["otpValue"] is None:
+                fields["body"]["otpValue"] = "000000"
+        elif response["status"] == 200:
+            return Compared(seq, operation, recorded, None, skipped="needs the real OTP (the target has no inbox)")
+        else:
+            fields["body"] = {**body, "otpValue": "000000"}
+    query = request.get("query") or ""
+    answer = target.http.request(
+        request["method"],
+        request["path"] + ("?" + query if query else ""),
+        headers=headers,
+        content=cassette.body_bytes(fields),
+    )
+    try:
+        parsed, is_json = answer.json(), True
+    except ValueError:
+        parsed, is_json = None, False
+    replayed = outcome(operation, response["status"], answer.status_code, parsed, is_json)
+    differences = []
+    if replayed.status != recorded.status:
+        differences.append(f"status {recorded.status} -> {replayed.status}")
+    if replayed.code != recorded.code:
+        differences.append(f"refusal code {recorded.code} -> {replayed.code}")
+    if replayed.valid != recorded.valid:
+        differences.append(
+            f"body {'valid' if recorded.valid else 'invalid'} -> {'valid' if replayed.valid else 'invalid'} "
+            f"against the {recorded.status} schema"
+        )
+    return Compared(seq, operation, recorded, replayed, differences)
+
+
+def write_reports(result: ReplayResult, directory: Path, redactor: Redactor) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    data = result.as_dict()
+    (directory / "replay.json").write_text(redactor.text(json.dumps(data, indent=2)) + "\n", encoding="utf-8")
+    (directory / "replay.md").write_text(redactor.text(markdown(data)), encoding="utf-8")
+
+
+def markdown(data: dict[str, Any]) -> str:
+    icon = "✅" if data["outcome"] == "same" else "❌"
+    lines = [
+        f"## {icon} Replay of `{Path(data['cassette']).name}` against {data['target']}",
+        "",
+        f"{data['exchanges']} exchanges, {data['compared']} compared, **{data['differing']} differ**, "
+        f"{data['skipped']} skipped.",
+        "",
+    ]
+    rows = [r for r in data["results"] if r["differences"] or r["skipped"]]
+    if rows:
+        lines += ["| # | operation | recorded | replayed | difference |", "|---|---|---|---|---|"]
+        for r in rows:
+            rec, rep = r["recorded"], r["replayed"] or {}
+            what = "; ".join(r["differences"]) or f"skipped: {r['skipped']}"
+            lines.append(
+                f"| {r['seq']} | {r['operation'] or '-'} | {rec['status']} {rec['code'] or ''} | "
+                f"{rep.get('status', '-')} {rep.get('code') or ''} | {what} |"
+            )
+    return "\n".join(lines) + "\n"
