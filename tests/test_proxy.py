@@ -314,3 +314,26 @@ def test_the_proxy_command_ignores_proxy_variables_and_summarises_on_ctrl_c(tmp_
     assert "juspay-proxy: 1 exchanges, 3 violations (response_schema_conformance 3), 0 upstream errors" in out
     assert "Traceback" not in err
     assert len((tmp_path / "c.jsonl").read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"path": "http://evil.example/initiateVerification"}, "request.path"),
+        ({"path": "//evil.example/x"}, "request.path"),
+        ({"headers": {"x-merchantid": "a\r\nx-injected: 1"}}, "single-line"),
+        ({"method": "POST /x HTTP/1.1\r\n"}, "HTTP method"),
+    ],
+)
+def test_a_cassette_cannot_steer_a_replay_elsewhere(
+    tmp_path: Path, change: dict[str, Any], problem: str, capsys: Any
+) -> None:
+    header, *lines = FIXTURE.read_text().splitlines()
+    exchange = json.loads(lines[0])
+    exchange["request"].update(change)
+    hostile = tmp_path / "hostile.jsonl"
+    hostile.write_text("\n".join([header, json.dumps(exchange)]) + "\n")
+    with pytest.raises(SystemExit) as exited:
+        run(replay_command.main, [str(hostile), "--report-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and problem in err and not (tmp_path / "replay.json").exists()

@@ -31,7 +31,8 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_BODY_BYTES = 1024 * 1024
 # Hop-by-hop headers (RFC 9110 section 7.6.1) and the ones the transport recomputes.
 _HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
-_NOT_FORWARDED = _HOP | {b"host", b"content-length", b"proxy-authorization"}
+# `expect` too: the proxy has already read the whole body, so the upstream must not send 100 Continue.
+_NOT_FORWARDED = _HOP | {b"host", b"content-length", b"proxy-authorization", b"expect"}
 
 
 class ProxyApp:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -158,15 +159,37 @@ def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
             f"{path}: cassette version {header.get('version')!r} is not supported (this kit reads {VERSION})"
         )
     for number, exchange in enumerate(exchanges, 2):
-        request = exchange.get("request")
-        response = exchange.get("response")
-        if (
-            not isinstance(request, dict)
-            or not isinstance(request.get("method"), str)
-            or not isinstance(request.get("path"), str)
-            or not isinstance(request.get("headers", {}), dict)
-            or not (response is None or (isinstance(response, dict) and isinstance(response.get("status"), int)))
-            or not isinstance(exchange.get("at", 0), int | float)
-        ):
-            raise UsageError(f"{path}:{number}: not an exchange (needs request.method, request.path, response.status)")
+        problem = _exchange_problem(exchange)
+        if problem:
+            raise UsageError(f"{path}:{number}: not an exchange this kit replays: {problem}")
     return header, exchanges
+
+
+def _exchange_problem(exchange: dict[str, Any]) -> str | None:
+    """Why a recorded exchange cannot be replayed safely, or None. A path must be origin-form ("/..."): a
+    cassette must never steer a replay to another host."""
+    request, response = exchange.get("request"), exchange.get("response")
+    if not isinstance(request, dict) or not isinstance(request.get("method"), str):
+        return "request.method is missing"
+    if not request["method"].isalpha():
+        return "request.method is not an HTTP method"
+    target = request.get("path")
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or _unsafe(target):
+        return "request.path must be a path starting with a single /"
+    if not isinstance(request.get("query", ""), str) or _unsafe(request.get("query", "")):
+        return "request.query must be a string"
+    headers = request.get("headers", {})
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and not _unsafe(k + v) for k, v in headers.items()
+    ):
+        return "request.headers must map names to single-line strings"
+    if response is not None and not (isinstance(response, dict) and type(response.get("status")) is int):
+        return "response.status must be an integer"
+    at = exchange.get("at", 0)
+    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at) or at < 0:
+        return "at must be a non-negative number of seconds"
+    return None
+
+
+def _unsafe(text: str) -> bool:
+    return any(c in text for c in "\r\n\0")

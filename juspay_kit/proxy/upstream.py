@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httptools
 
 Headers = list[tuple[bytes, bytes]]
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # an answer beyond this is refused (a Juspay answer is well under 1 KiB)
 STALE = "closed before answering"  # on a reused connection: the upstream had closed it; retried once, fresh
 
 
@@ -67,6 +68,7 @@ class _Connection:
         parsed = _Parsed()
         parser = parsed.parser = httptools.HttpResponseParser(parsed)
         received = False
+        size = 0
         while not parsed.complete:
             try:
                 chunk = await self.reader.read(65536)
@@ -79,6 +81,9 @@ class _Connection:
                     return Answer(parser.get_status_code(), parsed.headers, b"".join(parsed.body)), False
                 raise UpstreamError(STALE if not received else "closed mid-answer")
             received = True
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise UpstreamError(f"answer larger than {MAX_ANSWER_BYTES} bytes")
             try:
                 parser.feed_data(chunk)
             except httptools.HttpParserUpgrade:
