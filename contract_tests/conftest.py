@@ -2,13 +2,12 @@
 stand-in for it) when JUSPAY_BASE_URL is set, with the same settings, safety rails and hooks as
 scripts/contract_check.py.
 
-Hypothesis profiles: `contract` (quick, the default under `make test`) and `contract-nightly` (heavier);
-choose with HYPOTHESIS_PROFILE.
+Hypothesis profiles (`ci`, derandomized, the default; `nightly`, heavier) live in the repository's root
+conftest.py; choose with HYPOTHESIS_PROFILE.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from juspay_kit import spec
@@ -24,14 +22,6 @@ from juspay_kit.contract import runner
 from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import Profile, Settings, resolve
 from juspay_kit.errors import HarnessError
-
-settings.register_profile(
-    "contract", max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
-settings.register_profile(
-    "contract-nightly", max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck)
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "contract"))
 
 
 def _settings() -> Settings | HarnessError:

@@ -123,7 +123,7 @@ def test_otp_flow_against_the_mock(target: Target) -> None:
         pytest.skip("the stateful flow reads codes from the mock's test inbox; see the sandbox flow test")
     with generated_client(target) as (client, seen):
         OtpFlow.target, OtpFlow.client, OtpFlow.seen = target, client, seen
-        OtpFlow.TestCase.settings = settings(max_examples=30, stateful_step_count=25, deadline=None, database=None)
+        OtpFlow.TestCase.settings = settings(stateful_step_count=25)  # examples: the profile
         OtpFlow.TestCase().runTest()
 
 

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, settings
 
 from juspay_kit import spec
 from juspay_kit.errors import HarnessError
 from juspay_kit.mock.process import RunningMock, running_mock
 from juspay_kit.schema import ResponseSchemas
-
-settings.register_profile(
-    "quick", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
-)
-settings.register_profile(
-    "nightly", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None
-)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 API_KEY = "test_api_key_5f2c"
 MERCHANT = "test_merchant"

@@ -4,6 +4,7 @@ rails hold (no traffic to refused targets, budgets, outages are not violations) 
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -12,7 +13,8 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,39 @@ SCRIPT = ROOT / "scripts" / "contract_check.py"
 CREDENTIALS = {"JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT}
 
 
-def contract_check(
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def contract_check(*args: str, env: dict[str, str] | None = None) -> Ran:
+    """`juspay-contract ARGS` in this process: the console command's own entry point (`cli.run` over
+    `main`), with only `env` as JUSPAY_* variables and its output captured. The real sockets, servers and
+    schemathesis runs are unchanged; only the interpreter start is saved. `test_default_run_...` and the
+    refused-target tests keep real subprocesses."""
+    from juspay_kit.cli import run
+    from juspay_kit.commands.contract import main
+
+    saved = dict(os.environ)
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update({k: v for k, v in saved.items() if not k.startswith("JUSPAY_")} | (env or {}))
+    try:
+        with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exited:
+            run(main, list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    code = exited.value.code
+    return Ran(code if isinstance(code, int) else 2, out.getvalue(), err.getvalue())
+
+
+def contract_check_process(
     *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
+    """The same command as a real subprocess of `scripts/contract_check.py`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("JUSPAY_")}
     return subprocess.run(
         [sys.executable, str(SCRIPT), *args],
@@ -136,7 +168,7 @@ def test_a_stand_in_without_controls_fails_on_broken_servers(fault: str, tmp_pat
 
 
 def test_default_run_against_the_embedded_mock(tmp_path: Path) -> None:
-    result = contract_check("--seed", "11", "--report-dir", str(tmp_path))
+    result = contract_check_process("--seed", "11", "--report-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     data = summary(tmp_path)
     assert data["cases"] >= 500 and data["target"].startswith("embedded mock")

@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -14,13 +17,37 @@ from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, serve
 
 
 def run_suite(url: str, *selection: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """pytest on `selection` in a subprocess (the suites read their target at import), with a JUnit report
+    in the `junit` attribute: exit code 1 alone would also cover a fixture error."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUSPAY_")}
     env.update({"JUSPAY_BASE_URL": url, "JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT})
     env.update({"JUSPAY_RATE_LIMIT": "0", "JUSPAY_BUDGET": "0", **(extra_env or {})})
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:randomly", *selection],
-        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
-    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        junit = Path(folder) / "junit.xml"
+        ran = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:randomly", f"--junitxml={junit}", *selection],
+            capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
+        )  # fmt: skip
+        ran.junit = junit.read_text() if junit.exists() else ""  # type: ignore[attr-defined]
+    return ran
+
+
+def failed_tests(junit: str) -> dict[str, str]:
+    """name -> "failure" or "error", for every test case of the report that did not pass."""
+    outcome = {}
+    for case in ElementTree.fromstring(junit).iter("testcase"):
+        for kind in ("failure", "error"):
+            if case.find(kind) is not None:
+                outcome[case.get("name", "")] = kind
+    return outcome
+
+
+# The titles schemathesis 4.32.5's pytest integration prints for the checks these faults break.
+FAILURE_TITLES = {
+    "missing_required_header": "Missing required header accepted",
+    "status_code_conformance": "Undocumented status code",
+    "positive_data_acceptance": "Schema-valid request rejected",
+}
 
 
 @pytest.mark.parametrize(
@@ -38,8 +65,10 @@ def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
     with serve(middleware) as url:
         result = run_suite(url, suite)
     assert result.returncode == 1, result.stdout[-3000:]
+    failed = failed_tests(result.junit)  # type: ignore[attr-defined]
+    assert failed and set(failed.values()) == {"failure"}, failed  # assertions failed; no fixture broke
     if suite.endswith("test_fuzz.py"):
-        assert check.replace("_", " ").split()[0] in result.stdout.lower() or check in result.stdout
+        assert FAILURE_TITLES[check] in result.stdout, result.stdout[-3000:]
 
 
 def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:

@@ -1,0 +1,36 @@
+"""Hypothesis profiles for every suite in this repository, registered in this one place.
+
+HYPOTHESIS_PROFILE chooses one (default `ci`):
+    ci        derandomized, 30 examples per property: the same cases on every run, so `make test` is
+              deterministic and a failure reproduces by rerunning it
+    nightly   random, 300 examples per property: depth for the nightly job and local hunting
+The older names stay as aliases: `quick` and `contract` for ci, `contract-nightly` for nightly.
+Tests that set their own `settings(...)` inherit everything they do not set from the chosen profile.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+_COMMON = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
+PROFILES = {
+    "ci": {"max_examples": 30, "derandomize": True, **_COMMON},
+    "nightly": {"max_examples": 300, **_COMMON},
+}
+ALIASES = {"quick": "ci", "contract": "ci", "contract-nightly": "nightly"}
+
+for _name, _options in PROFILES.items():
+    settings.register_profile(_name, **_options)  # type: ignore[arg-type]
+for _alias, _target in ALIASES.items():
+    settings.register_profile(_alias, **PROFILES[_target])  # type: ignore[arg-type]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    chosen = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    if chosen not in PROFILES and chosen not in ALIASES:
+        names = ", ".join([*PROFILES, *ALIASES])
+        raise pytest.UsageError(f"HYPOTHESIS_PROFILE={chosen!r} is not a profile of this repository ({names})")
+    settings.load_profile(chosen)
