@@ -4,6 +4,7 @@ HYPOTHESIS_PROFILE chooses one (default `ci`):
     ci        derandomized, 30 examples per property: the same cases on every run, so `make test` is
               deterministic and a failure reproduces by rerunning it
     nightly   random, 300 examples per property: depth for the nightly job and local hunting
+    fail-fast ci without shrinking: for the self-tests that only need to see a suite fail on a broken server
 The older names stay as aliases: `quick` and `contract` for ci, `contract-nightly` for nightly.
 Tests that set their own `settings(...)` inherit everything they do not set from the chosen profile.
 """
@@ -13,12 +14,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
 PROFILES = {
     "ci": {"max_examples": 30, "derandomize": True, **_COMMON},
     "nightly": {"max_examples": 300, **_COMMON},
+    "fail-fast": {"max_examples": 30, "derandomize": True, "phases": [Phase.explicit, Phase.generate], **_COMMON},
 }
 ALIASES = {"quick": "ci", "contract": "ci", "contract-nightly": "nightly"}
 

@@ -63,7 +63,7 @@ FAILURE_TITLES = {
 def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
     middleware, check = FAULTS[fault]
     with serve(middleware) as url:
-        result = run_suite(url, suite)
+        result = run_suite(url, suite, extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})
     assert result.returncode == 1, result.stdout[-3000:]
     failed = failed_tests(result.junit)  # type: ignore[attr-defined]
     assert failed and set(failed.values()) == {"failure"}, failed  # assertions failed; no fixture broke
