@@ -215,20 +215,49 @@ def _strip_docs(node: Any) -> Any:
     return node
 
 
+@rule
+def route_changed(name: str, old: Operation, new: Operation) -> Iterator[Change]:
+    """The same operationId at another path or with another method: every existing call misses it."""
+    for key, what in ((ROUTE_PATH, "path"), (ROUTE_METHOD, "method")):
+        if old.get(key) != new.get(key):
+            yield Change(f"{what}-changed", True, name, f"{what} {old.get(key)} -> {new.get(key)}")
+
+
+ROUTE_PATH, ROUTE_METHOD = "x-specdiff-path", "x-specdiff-method"  # where an operation lives, for the rules
+
+
 def operations(document: dict[str, Any]) -> dict[str, Operation]:
+    """operationId (or "METHOD path") -> the operation, references resolved, with its path and method."""
     found = {}
     for path, item in document.get("paths", {}).items():
         for method in HTTP_METHODS:
             if method in item:
-                operation = resolve(document, item[method])
+                operation = {**resolve(document, item[method]), ROUTE_PATH: path, ROUTE_METHOD: method.upper()}
                 found[operation.get("operationId") or f"{method.upper()} {path}"] = operation
     return found
 
 
+def _renamed(old_ops: dict[str, Operation], new_ops: dict[str, Operation]) -> dict[str, str]:
+    """old name -> new name for operations whose operationId changed at the same path and method."""
+    by_route = {(o[ROUTE_PATH], o[ROUTE_METHOD]): n for n, o in new_ops.items() if n not in old_ops}
+    return {
+        name: by_route[(o[ROUTE_PATH], o[ROUTE_METHOD])]
+        for name, o in old_ops.items()
+        if name not in new_ops and (o[ROUTE_PATH], o[ROUTE_METHOD]) in by_route
+    }
+
+
 def compare(old_doc: dict[str, Any], new_doc: dict[str, Any]) -> list[Change]:
     old_ops, new_ops = operations(old_doc), operations(new_doc)
+    renamed = _renamed(old_ops, new_ops)
     changes: list[Change] = []
+    for old_name, new_name in renamed.items():
+        detail = f"operationId {old_name} -> {new_name}: the generated functions and modules are renamed"
+        changes.append(Change("operation-id-changed", True, old_name, detail))
+        changes.extend(c for check in RULES for c in check(old_name, old_ops[old_name], new_ops[new_name]))
     for name in list(old_ops) + [n for n in new_ops if n not in old_ops]:
+        if name in renamed or name in renamed.values():
+            continue
         old, new = old_ops.get(name, {}), new_ops.get(name, {})
         # An operation that appears or disappears is one change, not one per field.
         rules = RULES if old and new else [operation_removed, operation_added]

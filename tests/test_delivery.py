@@ -257,6 +257,13 @@ RULE_CASES: list[tuple[str, bool, Any]] = [
     ("security-changed", True, lambda d: op(d).__setitem__("security", [])),
     ("required-header-changed", True, lambda d: op(d)["parameters"].append(ROUTING)),
     ("docs-only", False, lambda d: op(d).__setitem__("description", "reworded")),
+    ("path-changed", True, lambda d: d["paths"].__setitem__("/v2/validateOtp", d["paths"].pop("/validateOtp"))),
+    (
+        "method-changed",
+        True,
+        lambda d: d["paths"]["/validateOtp"].__setitem__("put", d["paths"]["/validateOtp"].pop("post")),
+    ),
+    ("operation-id-changed", True, lambda d: op(d).__setitem__("operationId", "checkOtp")),
 ]
 
 
