@@ -34,6 +34,7 @@ class ResponseSchemas:
         from juspay_kit import spec
 
         self._validators: dict[tuple[str, str], Any] = {}
+        self._requests: dict[str, Any] = {}
         self.inferred: dict[tuple[str, str], str] = {}
         self._components = {
             name: jsonschema_rs.Draft202012Validator(resolve(document, schema))
@@ -41,6 +42,8 @@ class ResponseSchemas:
         }
         for _, _, raw in spec.operations(document):
             operation = resolve(document, raw)
+            body = operation["requestBody"]["content"]["application/json"]["schema"]
+            self._requests[operation["operationId"]] = jsonschema_rs.Draft202012Validator(body)
             for status, response in operation["responses"].items():
                 key = (operation["operationId"], status)
                 schema = response["content"]["application/json"]["schema"]
@@ -54,6 +57,10 @@ class ResponseSchemas:
 
     def documented(self, operation_id: str, status: int) -> bool:
         return (operation_id, str(status)) in self._validators
+
+    def request_errors(self, operation_id: str, body: Any) -> list[str]:
+        """JSON pointers of the places where a request body breaks the operation's request schema."""
+        return ["/" + "/".join(str(p) for p in e.instance_path) for e in self._requests[operation_id].iter_errors(body)]
 
     def errors(self, operation_id: str, status: int, body: Any) -> list[str]:
         """Schema errors of `body` for that status; ["undocumented status"] when the spec lacks it."""

@@ -65,7 +65,13 @@ def test_missing_merchant_header_gets_400_naming_it(client: MockClient, path: st
     assert body["error_info"]["fields"] == "x-merchantid"
 
 
-@pytest.mark.parametrize("merchant", ["other_merchant", "", MERCHANT.upper(), MERCHANT + "x"])
+@pytest.mark.parametrize("path", PATHS)
+def test_empty_merchant_header_gets_400_as_the_spec_says(client: MockClient, path: str) -> None:
+    body = error_of(client.post(path, TRIGGER_SAMPLE_REQUEST, auth_headers(merchant="")), PATHS[path], 400)
+    assert body["error_info"]["fields"] == "x-merchantid" and "empty" in body["error_info"]["developer_message"]
+
+
+@pytest.mark.parametrize("merchant", ["other_merchant", MERCHANT.upper(), MERCHANT + "x"])
 def test_other_merchant_gets_401(client: MockClient, merchant: str) -> None:
     body = error_of(
         client.post("/initiateVerification", TRIGGER_SAMPLE_REQUEST, auth_headers(merchant=merchant)), "triggerOtp", 401

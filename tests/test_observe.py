@@ -25,3 +25,43 @@ def test_validate_refusal_codes_are_judged_on_their_own_field() -> None:
     seen.record("validateOtp", 400, {**refusal, "responseCode": "OTP_WRONG"}, negative_body=False)
     assert seen.inferred_report()["validate-refusal-codes"]["verdict"] == "contradicted"
     assert seen.inferred_report()["trigger-refusal-codes"]["verdict"] == "not_exercised"
+
+
+LIMITS = {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5}
+SENT = {"errorMessage": None, "status": "SUCCESS", "errorCode": None, "response": LIMITS}
+VALIDATE = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": "c", "otpValue": "1",
+            "networkType": "MASTERCARD"}  # fmt: skip
+
+
+def test_an_empty_merchant_header_is_judged_by_the_answer() -> None:
+    seen = Observations()
+    seen.record("triggerOtp", 200, SENT, negative_body=False, merchant_header="agent")  # not empty: no evidence
+    assert seen.inferred_report()["merchant-header-non-empty"]["verdict"] == "not_exercised"
+    seen.record("triggerOtp", 400, {}, negative_body=False, merchant_header="")
+    assert seen.inferred_report()["merchant-header-non-empty"]["verdict"] == "confirmed"
+    seen.record("validateOtp", 200, {}, negative_body=False, merchant_header="")
+    assert seen.inferred_report()["merchant-header-non-empty"]["verdict"] == "contradicted"
+
+
+def test_another_network_type_is_judged_only_when_it_is_the_only_fault() -> None:
+    seen = Observations()
+    seen.record("validateOtp", 400, {}, negative_body=True, request_body={**VALIDATE, "otpValue": ""})
+    assert seen.inferred_report()["network-type-visa-only"]["verdict"] == "not_exercised"
+    seen.record("validateOtp", 400, {}, negative_body=True, request_body=VALIDATE)
+    assert seen.inferred_report()["network-type-visa-only"]["verdict"] == "confirmed"
+    seen.record("validateOtp", 200, {}, negative_body=True, request_body=VALIDATE)
+    assert seen.inferred_report()["network-type-visa-only"]["verdict"] == "contradicted"
+
+
+def test_success_fields_and_counter_casing_are_reported() -> None:
+    seen = Observations()
+    seen.record("triggerOtp", 200, SENT, negative_body=False)
+    assert seen.inferred_report()["trigger-response-fields"]["verdict"] == "confirmed"
+    assert "follows the decision" in seen.conflict_report()["otp-counters-casing"]["verdict"]
+    table = {"MaxOTPVerificationAllowed": 3, "MaxOTPRequestsAllowed": 3, "CodeExpiration": 5}
+    seen.record("triggerOtp", 200, {**SENT, "response": table}, negative_body=False)
+    assert seen.inferred_report()["trigger-response-fields"]["verdict"] == "contradicted"
+    casing = seen.conflict_report()["otp-counters-casing"]
+    assert casing["observed"] == {"field-table casing": 1, "lowerCamel": 1} and "inconsistent" in casing["verdict"]
+    seen.record("validateOtp", 200, {"status": "SUCCESS", "responseCode": None}, negative_body=False)
+    assert seen.inferred_report()["validate-response-fields"]["verdict"] == "contradicted"

@@ -1,7 +1,8 @@
 """What the target answered, turned into verdicts on the spec's inferred parts and recorded contradictions.
 
 The nightly run against the sandbox uses this to say, for each `x-inferred` id, whether Juspay's real
-behaviour confirmed or contradicted our inference, and for `otp-counters-type` which way the sandbox went.
+behaviour confirmed or contradicted our inference, and for `otp-counters-type` and `otp-counters-casing`
+which way the sandbox went.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ REFUSAL_CODES = {
     "validateOtp": ("ValidateOtpRefusal", "responseCode", "validate-refusal-codes"),
 }
 REQUEST_CLOSED = {"triggerOtp": "trigger-request-closed", "validateOtp": "validate-request-closed"}
+RESPONSE_FIELDS = {"triggerOtp": "trigger-response-fields", "validateOtp": "validate-response-fields"}
+TABLE_CASING = ("MaxOTPVerificationAllowed", "MaxOTPRequestsAllowed", "CodeExpiration")
 NOT_CHECKABLE = {"code-expiration-minutes": "the unit of codeExpiration is not visible on the wire"}
 
 
@@ -56,9 +59,36 @@ class Observations:
         self.evidence: dict[str, Evidence] = defaultdict(Evidence)
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.counter_types: Counter[str] = Counter()
+        self.counter_casing: Counter[str] = Counter()
 
-    def record(self, operation_id: str, status: int, body: Any, negative_body: bool) -> None:
+    def record(
+        self,
+        operation_id: str,
+        status: int,
+        body: Any,
+        negative_body: bool,
+        merchant_header: str | None = None,
+        request_body: Any = None,
+    ) -> None:
+        """One answer. `merchant_header` is the x-merchantid sent (None: not sent); `request_body` the JSON
+        sent, when known."""
         self.statuses[(operation_id, status)] += 1
+        accepted = 200 <= status < 300
+        if merchant_header == "":
+            self.evidence["merchant-header-non-empty"].add(
+                not accepted, f"{operation_id}: an empty x-merchantid got {status}"
+            )
+        if operation_id == "validateOtp" and isinstance(request_body, dict):
+            network = request_body.get("networkType")
+            if isinstance(network, str) and network != "VISA" and self._only_network_type_wrong(request_body):
+                self.evidence["network-type-visa-only"].add(
+                    not accepted, f"validateOtp: networkType {network[:20]!r} got {status}"
+                )
+        if status == 200 and operation_id in RESPONSE_FIELDS:
+            problems = self.schemas.errors(operation_id, status, body)
+            self.evidence[RESPONSE_FIELDS[operation_id]].add(
+                not problems, f"{operation_id} 200: {'; '.join(problems)[:160]}"
+            )
         inferred = self.schemas.inferred.get((operation_id, str(status)))
         if inferred is not None:
             problems = self.schemas.errors(operation_id, status, body)
@@ -66,7 +96,6 @@ class Observations:
         if status >= 400:
             self._envelopes(operation_id, status, body)
         if negative_body and operation_id in REQUEST_CLOSED:
-            accepted = 200 <= status < 300
             self.evidence[REQUEST_CLOSED[operation_id]].add(
                 not accepted, f"{operation_id}: a request the spec calls invalid got {status}"
             )
@@ -75,6 +104,15 @@ class Observations:
             if isinstance(limits, dict):
                 for name in COUNTERS:
                     self.counter_types[_kind(limits.get(name))] += 1
+                if any(name in limits for name in TABLE_CASING):
+                    self.counter_casing["field-table casing"] += 1
+                if any(name in limits for name in COUNTERS):
+                    self.counter_casing["lowerCamel"] += 1
+
+    def _only_network_type_wrong(self, request_body: dict[str, Any]) -> bool:
+        """Whether networkType is the only thing wrong with a Validate OTP body."""
+        problems = self.schemas.request_errors("validateOtp", request_body)
+        return bool(problems) and all(path == "/networkType" for path in problems)
 
     def _refusal_code(self, operation_id: str, status: int, body: Any) -> None:
         component, code_field, inferred = REFUSAL_CODES[operation_id]
@@ -132,7 +170,19 @@ class Observations:
             verdict = "target contradicts the decision: it sends strings, as the field table says"
         else:
             verdict = "target is inconsistent: " + ", ".join(sorted(observed))
-        return {"otp-counters-type": {"decision": "integer", "observed": observed, "verdict": verdict}}
+        casing = dict(sorted(self.counter_casing.items()))
+        if not casing:
+            casing_verdict = "not_observed"
+        elif set(casing) == {"lowerCamel"}:
+            casing_verdict = "target follows the decision (lowerCamel, as in the wire sample)"
+        elif set(casing) == {"field-table casing"}:
+            casing_verdict = "target contradicts the decision: it uses the field table's casing"
+        else:
+            casing_verdict = "target is inconsistent: " + ", ".join(sorted(casing))
+        return {
+            "otp-counters-type": {"decision": "integer", "observed": observed, "verdict": verdict},
+            "otp-counters-casing": {"decision": "lowerCamel", "observed": casing, "verdict": casing_verdict},
+        }
 
 
 def _kind(value: Any) -> str:

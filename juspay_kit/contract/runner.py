@@ -350,11 +350,15 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
         if node is None or interaction.response is None:
             continue
         case = node.value
+        headers = {str(k).lower(): v for k, v in (case.headers or {}).items()}
+        merchant = headers.get("x-merchantid")
         result.observations.record(
             operation_id(case),
             interaction.response.status_code,
             _json(interaction.response.content),
             _negative_body(case),
+            merchant_header=merchant if isinstance(merchant, str) else None,
+            request_body=case.body if isinstance(case.body, dict) else None,
         )
     seen = {(v.operation, v.check, v.title, v.message): v for v in result.violations}
     per_check = Counter((v.operation, v.check) for v in result.violations)

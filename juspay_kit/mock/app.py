@@ -5,7 +5,7 @@ and owning the body reading is what lets it cap size, depth and read time and an
 request with a documented 400 instead of a framework's own error page.
 
 Request checks run in this order, each answered with the spec's `JuspayError` body:
-405 (known path, method not POST) · 404 (unknown path) · 401 (Basic credentials) · 400 (missing
+405 (known path, method not POST) · 404 (unknown path) · 401 (Basic credentials) · 400 (missing or empty
 `x-merchantid`) · 401 (merchant not the configured one) · 400 (content type, size, read timeout, UTF-8,
 JSON, depth, not an object, request schema). Then the session rules (`sessions.py`) decide.
 """
@@ -183,6 +183,8 @@ class MockApp:
             raise RequestError(
                 400, "MISSING_MANDATORY_PARAMETER", "Missing mandatory header: x-merchantid", "x-merchantid"
             )
+        if not merchant:  # the spec's minLength: 1
+            raise RequestError(400, "INVALID_INPUT", "Header x-merchantid must not be empty.", "x-merchantid")
         if merchant != self._merchant:
             raise RequestError(401, "UNAUTHORIZED", "Invalid merchant ID.", "x-merchantid")
         _check_content_type(headers.get(b"content-type"))
