@@ -53,10 +53,12 @@ def test_bad_credentials_get_401(client: MockClient, path: str, authorization: s
     assert API_KEY not in json.dumps(body)
 
 
-def test_scheme_name_is_case_insensitive(client: MockClient) -> None:
+@pytest.mark.parametrize("scheme", ["basic", "BASIC", "bAsIc"])
+def test_scheme_name_is_case_insensitive(client: MockClient, scheme: str) -> None:
     headers = auth_headers()
-    headers["Authorization"] = headers["Authorization"].replace("Basic", "basic")
-    assert client.trigger(TRIGGER_SAMPLE_REQUEST).status_code == 200
+    headers["Authorization"] = headers["Authorization"].replace("Basic", scheme)
+    answer = client.checked("triggerOtp", client.post("/initiateVerification", TRIGGER_SAMPLE_REQUEST, headers))
+    assert answer.status_code == 200
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -177,6 +177,7 @@ class MockAgainstModel(RuleBasedStateMachine):
 
     client: MockClient
     limits = Limits()
+    reached: set[str] = set()  # outcomes seen over the whole run
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,6 +193,12 @@ class MockAgainstModel(RuleBasedStateMachine):
     def bodies(self, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
         return session(tokenReference=f"tok-{name}", vProvisionedTokenId=f"tok-{name}", clientReferenceId=f"cr-{name}")
 
+    def expect(self, answer: Any, status: int, code: str | None, field: str) -> None:
+        """The mock's (status, refusal code) must be the model's; every outcome reached is remembered."""
+        got = (answer.status_code, answer.json().get(field))
+        assert got == (status, code), (self.model, answer.text)
+        self.reached.add(code or "OK")
+
     @rule(name=sessions)
     def trigger(self, name: str) -> None:
         trigger, _ = self.bodies(name)
@@ -199,39 +206,48 @@ class MockAgainstModel(RuleBasedStateMachine):
         state = self.model.get(name)
         if state is None:
             state = self.model[name] = {"requests": 0, "wrong": 0, "state": "PENDING", "expires": 0.0}
-        expected = {"BOUND": 409, "LOCKED": 403}.get(state["state"])
-        if expected is None:
-            expected = 429 if state["requests"] >= self.limits.max_requests else 200
-        assert answer.status_code == expected, (name, state, answer.text)
-        if expected == 200:
+        refused = {"BOUND": (409, "DEVICE_ALREADY_BOUND"), "LOCKED": (403, "SESSION_LOCKED")}.get(state["state"])
+        if refused is None and state["requests"] >= self.limits.max_requests:
+            refused = (429, "OTP_REQUEST_LIMIT_EXCEEDED")
+        status, refusal = refused or (200, None)
+        self.expect(answer, status, refusal, "errorCode")
+        if refused is None:
             state["requests"] += 1
             state["expires"] = self.now + self.limits.code_expiration_minutes * 60
             state["code"] = code(self.client, trigger)
 
-    @rule(name=sessions, correct=st.booleans())
+    # Wrong codes twice as often as right ones, so that lock-outs are reached, not only bindings.
+    @rule(name=sessions, correct=st.sampled_from([False, False, True]))
     def validate(self, name: str, correct: bool) -> None:
         _, validate = self.bodies(name)
         state = self.model.get(name)
         otp = state["code"] if state and correct else "not-the-code"
         answer = self.client.validate({**validate, "otpValue": otp})
         if state is None:
-            assert (answer.status_code, answer.json()["responseCode"]) == (400, "SESSION_NOT_FOUND")
+            self.expect(answer, 400, "SESSION_NOT_FOUND", "responseCode")
             return
         if state["state"] == "BOUND":
-            expected = 409
+            expected: tuple[int, str | None] = (409, "DEVICE_ALREADY_BOUND")
         elif state["state"] == "LOCKED":
-            expected = 403
+            expected = (403, "SESSION_LOCKED")
         elif self.now >= state["expires"]:
-            expected = 400
+            expected = (400, "OTP_EXPIRED")
         elif correct:
-            expected, state["state"] = 200, "BOUND"
+            expected, state["state"] = (200, None), "BOUND"
         else:
             state["wrong"] += 1
             if state["wrong"] >= self.limits.max_verifications:
-                expected, state["state"] = 403, "LOCKED"
+                expected, state["state"] = (403, "SESSION_LOCKED"), "LOCKED"
             else:
-                expected = 400
-        assert answer.status_code == expected, (name, state, answer.text)
+                expected = (400, "INVALID_OTP")
+        self.expect(answer, expected[0], expected[1], "responseCode")
+
+    @precondition(lambda self: bool(self.model))
+    @rule(name=sessions)
+    def wrong_codes_in_a_row(self, name: str) -> None:
+        """A cardholder who keeps mistyping: as many wrong codes as the limit allows, each checked."""
+        for _ in range(self.limits.max_verifications):
+            self.validate(name, False)
 
     @precondition(lambda self: bool(self.model))
     @rule(seconds=st.sampled_from([30, 299, 301]))
@@ -239,6 +255,7 @@ class MockAgainstModel(RuleBasedStateMachine):
         self.client.advance(seconds)
         self.now += seconds
 
+    @precondition(lambda self: len(self.model) == 2)  # rarely, so that sessions live long enough to lock
     @rule()
     def reset(self) -> None:
         self.client.reset()
@@ -254,5 +271,9 @@ def test_mock_matches_the_session_model(client: MockClient) -> None:
     from hypothesis import settings
 
     MockAgainstModel.client = client
-    MockAgainstModel.TestCase.settings = settings(max_examples=25, stateful_step_count=20, deadline=None)
+    MockAgainstModel.reached = set()
+    MockAgainstModel.TestCase.settings = settings(stateful_step_count=25)  # examples: the profile
     MockAgainstModel.TestCase().runTest()
+    wanted = {"OK", "INVALID_OTP", "SESSION_LOCKED", "DEVICE_ALREADY_BOUND", "OTP_REQUEST_LIMIT_EXCEEDED",
+              "OTP_EXPIRED", "SESSION_NOT_FOUND"}  # fmt: skip
+    assert wanted <= MockAgainstModel.reached, f"the model never reached {wanted - MockAgainstModel.reached}"

@@ -71,6 +71,22 @@ def test_check_reports_missing_and_added_files(repo_copy: Path) -> None:
     assert "missing: juspay_visa_agentic_client/hand_written.py" in result.stdout
 
 
+def test_a_hand_edit_alone_is_drift(tmp_path: Path) -> None:
+    """Only content differs (no file added or missing): the comparison must still call it drift."""
+    from juspay_kit.regenerate import compare
+
+    committed, fresh = tmp_path / "committed", tmp_path / "fresh"
+    for root in (committed, fresh):
+        (root / "pkg").mkdir(parents=True)
+        (root / "pkg" / "models.py").write_text("x = 1\n")
+        (root / "pkg" / "api.py").write_text("y = 2\n")
+    assert not compare(fresh, committed)
+    (committed / "pkg" / "models.py").write_text("x = 1  # hand edit\n")
+    drift = compare(fresh, committed)
+    assert drift and (drift.added, drift.missing, drift.changed) == ([], [], ["pkg/models.py"])
+    assert drift.lines() == ["changed: pkg/models.py"]
+
+
 def test_duplicate_keys_are_refused(repo_copy: Path) -> None:
     document = repo_copy / "spec" / "openapi.yaml"
     document.write_text(document.read_text().replace("  title: ", "  title: Twice\n  title: ", 1))

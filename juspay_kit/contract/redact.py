@@ -11,12 +11,19 @@ MASK = "[masked]"
 OTP_MASK = "[masked-otp]"
 
 
+PIECE = 8  # no run of this many characters of a registered key (or its encodings) survives masking
+
+
 class Redactor:
-    """Replaces every registered secret (and its Basic-auth encodings) with a mask."""
+    """Replaces every registered secret (and its Basic-auth encodings) with a mask, and also any piece of
+    PIECE or more characters of a key or its encodings: a tool that shortens long values (schemathesis
+    does, in its reports) must not leave a readable prefix of the key behind."""
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
         self._pattern: re.Pattern[str] | None = None
+        self._pieces: set[str] = set()
+        self._piece_pattern: re.Pattern[str] | None = None
         self.basic_credentials: set[str] = set()  # base64 of "key:" for every registered key
 
     def add_api_key(self, api_key: str) -> None:
@@ -25,7 +32,12 @@ class Redactor:
         credential = f"{api_key}:"
         encoded = base64.b64encode(credential.encode()).decode()
         self.basic_credentials.add(encoded.lower())
-        self._add(api_key, encoded, encoded.rstrip("="), base64.b64encode(api_key.encode()).decode().rstrip("="))
+        forms = (api_key, encoded, encoded.rstrip("="), base64.b64encode(api_key.encode()).decode().rstrip("="))
+        self._add(*forms)
+        fresh = {f[i : i + PIECE] for f in forms for i in range(len(f) - PIECE + 1)} - self._pieces
+        if fresh:
+            self._pieces |= fresh
+            self._piece_pattern = re.compile("(?=(" + "|".join(re.escape(p) for p in sorted(self._pieces)) + "))")
 
     def add_otp(self, otp: str) -> None:
         self._add(otp)
@@ -39,7 +51,28 @@ class Redactor:
 
     def text(self, value: str) -> str:
         masked = re.sub(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+", r"\1\2 " + MASK, value)
-        return self._pattern.sub(MASK, masked) if self._pattern is not None else masked
+        if self._pattern is not None:
+            masked = self._pattern.sub(MASK, masked)
+        return self._mask_pieces(masked)
+
+    def _mask_pieces(self, text: str) -> str:
+        """Mask every run of text covered by PIECE-long pieces of a registered key or its encodings."""
+        if self._piece_pattern is None:
+            return text
+        spans: list[list[int]] = []
+        for found in self._piece_pattern.finditer(text):
+            start = found.start()
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = start + PIECE
+            else:
+                spans.append([start, start + PIECE])
+        if not spans:
+            return text
+        parts, last = [], 0
+        for start, end in spans:
+            parts += [text[last:start], MASK]
+            last = end
+        return "".join(parts) + text[last:]
 
     def json_body(self, raw: bytes | None) -> str:
         """A request body for display: otpValue masked, then every known secret masked."""
