@@ -267,7 +267,9 @@ def test_the_sandbox_host_is_allowed_but_needs_credentials() -> None:
 @pytest.mark.parametrize(
     "args",
     [["--mode", "sideways"], ["--max-examples", "zero"], ["--max-examples", "0"], ["--seed", "-1"], ["--bogus"],
-     ["--request-timeout", "0"], ["--profile", "prod"], ["--budget", "-5"]],
+     ["--request-timeout", "0"], ["--profile", "prod"], ["--budget", "-5"], ["--rate-limit", "nan"],
+     ["--rate-limit", "inf"], ["--rate-limit", "-1"], ["--request-timeout", "nan"], ["--request-timeout", "inf"],
+     ["--base-url", "http://localhost..:9"], ["--base-url", "http://.localhost:9"]],
 )  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     result = contract_check(*args)
@@ -311,8 +313,9 @@ def test_target_dying_mid_run_is_an_outage(tmp_path: Path) -> None:
 
 
 @contextmanager
-def _dies_after(requests: int) -> Iterator[tuple[str, list[int]]]:
-    """The conformant mock, which stops listening (connections refused) after `requests` API requests."""
+def _dies_after(requests: int, middleware: Callable[..., Any] = conformant) -> Iterator[tuple[str, list[int]]]:
+    """The mock (wrapped in `middleware`), which stops listening (connections refused) after `requests` API
+    requests."""
     import uvicorn
 
     from juspay_kit.mock.app import MockApp, MockSettings
@@ -320,7 +323,7 @@ def _dies_after(requests: int) -> Iterator[tuple[str, list[int]]]:
 
     served = [0]
     sock = bind("127.0.0.1", 0)
-    app = MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT))
+    app = middleware(MockApp(MockSettings(api_key=API_KEY, merchant_id=MERCHANT)))
 
     async def dying(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/__mock__/"):
@@ -378,3 +381,91 @@ def test_an_explicit_mock_profile_needs_the_test_controls(tmp_path: Path) -> Non
     with serve(conformant, controls=False) as url:
         result = contract_check("--base-url", url, "--profile", "mock", env=CREDENTIALS)
     assert result.returncode == 2 and "--profile standin" in result.stderr and result.stderr.count("\n") == 1
+
+
+# ---- hostile input (issue 10) ---------------------------------------------------------------------------
+
+
+def test_a_nan_rate_limit_in_the_environment_is_refused() -> None:
+    result = contract_check("--base-url", "http://127.0.0.1:9", env={**CREDENTIALS, "JUSPAY_RATE_LIMIT": "nan"})
+    assert result.returncode == 2 and "rate limit" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_loopback_traffic_never_goes_through_an_environment_proxy(tmp_path: Path) -> None:
+    from tests.loopback import serving
+
+    with serving(lambda path, headers, body: (502, "text/plain", b"proxy")) as (proxy, through_proxy):
+        proxies = {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy")}
+        with serve(conformant) as url:
+            result = contract_check("--base-url", url, "--max-examples", "5", "--seed", "1",
+                                    "--report-dir", str(tmp_path), env={**CREDENTIALS, **proxies, "NO_PROXY": ""})  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert through_proxy == [], "the run sent requests (and their Authorization) to the proxy"
+
+
+def test_loopback_names_with_a_trailing_dot_are_loopback_and_never_looked_up(tmp_path: Path) -> None:
+    from juspay_kit.contract.safety import normalise
+
+    assert normalise("http://LocalHost.:8765/") == "http://127.0.0.1:8765"
+    assert normalise("http://127.0.0.1.:1") == "http://127.0.0.1:1"
+    assert normalise("https://sandbox.juspay.in.") == "https://sandbox.juspay.in"
+    with serve(conformant) as url:
+        port = url.rsplit(":", 1)[1]
+        result = contract_check("--base-url", f"http://localhost.:{port}", "--max-examples", "5", "--seed", "1",
+                                "--report-dir", str(tmp_path), env=CREDENTIALS)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert summary(tmp_path)["target"] == f"http://127.0.0.1:{port}"
+
+
+def test_an_unwritable_report_directory_is_refused_before_any_request(tmp_path: Path) -> None:
+    middleware, seen = _counting_server()
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    with serve(middleware) as url:
+        result = contract_check("--base-url", url, "--report-dir", str(blocked / "reports"), env=CREDENTIALS)
+    assert result.returncode == 2 and "cannot write reports" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert seen == []
+
+
+def _echo_credentials(app: Callable[..., Any]) -> Callable[..., Any]:
+    """A target that echoes the request's Authorization (and the key in it) into a long undocumented field."""
+
+    async def echoing(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/__mock__/"):
+            await app(scope, receive, send)
+            return
+        auth = dict(scope["headers"]).get(b"authorization", b"").decode()
+        key = base64.b64decode(auth.partition(" ")[2] or "").decode(errors="replace") if auth else ""
+        body = json.dumps({"status": "FAILURE", "echo": "x" * 200 + auth + " " + key + "y" * 200}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return echoing
+
+
+def test_no_piece_of_the_key_survives_in_reports_even_when_values_are_shortened(tmp_path: Path) -> None:
+    with serve(_echo_credentials) as url:
+        result = contract_check("--base-url", url, "--max-examples", "5", "--seed", "3", "--report-dir", str(tmp_path),
+                                env=CREDENTIALS)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    text = all_reports(tmp_path) + result.stdout + result.stderr
+    assert "xxxxxxxx" in text  # the echoed field did reach the reports
+    encoded = base64.b64encode(f"{API_KEY}:".encode()).decode()
+    for secret in (API_KEY + ":", encoded):
+        pieces = [secret[i : i + 8] for i in range(len(secret) - 7)]
+        assert not [p for p in pieces if p in text], "a piece of the key or its encoding leaked"
+
+
+def test_violations_found_before_an_outage_are_kept(tmp_path: Path) -> None:
+    with _dies_after(requests=120, middleware=FAULTS["counters-as-strings"][0]) as (url, served):
+        result = contract_check(
+            "--base-url", url, "--max-examples", "400", "--seed", "2", "--report-dir", str(tmp_path), env=CREDENTIALS
+        )
+    assert served[0] >= 120
+    assert result.returncode == 1, result.stdout + result.stderr
+    data = summary(tmp_path)
+    assert data["outcome"] == "violations_cut_short" and data["outage"]
+    assert "response_schema_conformance" in {v["check"] for v in data["violations"]}
+    assert "Run cut short" in (tmp_path / "summary.md").read_text()

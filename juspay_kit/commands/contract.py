@@ -54,8 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=non_negative_int, help="requests per run (default: none; sandbox 200)")
     parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds (default: %(default)s)")
     args = parser.parse_args(argv)
-    if args.request_timeout <= 0:
-        parser.error("argument --request-timeout: must be positive")
+    if not 0 < args.request_timeout <= 600:  # also refuses nan and inf
+        parser.error("argument --request-timeout: must be a number of seconds in (0, 600]")
     settings = resolve(
         base_url=args.base_url,
         mode=args.mode,
@@ -69,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from juspay_kit.contract import report, runner  # heavy imports after the arguments are known good
 
+    report.prepare(settings.report_dir)  # an unwritable report directory is found before any request
     redactor = Redactor()
     if settings.credentials_note:
         print(f"  note: {settings.credentials_note}")
@@ -89,10 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = report.write(result, settings.report_dir, redactor)
     print(redactor.text(report.console(data)))
     print(f"  reports: {settings.report_dir}/summary.json, junit.xml, summary.md")
+    if result.violations:  # also when the target was lost afterwards: the outcome says the run was cut short
+        return EXIT_VIOLATION
     if result.outage is not None:
         return EXIT_ERROR
-    if result.violations:
-        return EXIT_VIOLATION
     return EXIT_ERROR if result.errors else EXIT_OK
 
 

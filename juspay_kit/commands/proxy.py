@@ -43,9 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"argument --port: {args.port} is not a port number")
     if not 0 < args.timeout <= 3600:  # also refuses nan
         parser.error("argument --timeout: must be a number of seconds between 0 and 3600")
-    from juspay_kit.contract.safety import classify
+    from juspay_kit.contract.safety import normalise
 
-    classify(args.upstream)  # TargetRefused (exit 2) before anything listens
+    upstream = normalise(args.upstream)  # TargetRefused (exit 2) before anything listens
     from juspay_kit import __version__, spec
     from juspay_kit.contract.redact import Redactor
     from juspay_kit.mock.server import bind, url_of
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     recorder = None
     if args.record is not None:
         header = {
-            "upstream": args.upstream.rstrip("/"),
+            "upstream": upstream,
             "recordedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "kit": __version__,
             "specSha256": spec.sha256_of(spec.SPEC_PATH),
@@ -68,11 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     url = url_of(sock)
     app = ProxyApp(
-        args.upstream,
+        upstream,
         recorder=recorder,
         redactor=redactor,
         timeout=args.timeout,
-        on_startup=lambda: print(f"{READY_PREFIX}{url} -> {args.upstream.rstrip('/')}", flush=True),
+        on_startup=lambda: print(f"{READY_PREFIX}{url} -> {upstream}", flush=True),
     )
     import uvicorn
 

@@ -12,6 +12,7 @@ from xml.etree import ElementTree as ET
 
 from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.runner import RunResult
+from juspay_kit.errors import UsageError
 
 CHECK_ORDER = (
     "not_a_server_error",
@@ -94,7 +95,8 @@ def junit(result: RunResult) -> bytes:
 
 
 def markdown(data: dict[str, Any]) -> str:
-    icon = {"passed": "✅", "violations": "❌", "target_unreachable": "⚠️", "errors": "⚠️"}[data["outcome"]]
+    icon = {"passed": "✅", "violations": "❌", "violations_cut_short": "❌", "target_unreachable": "⚠️",
+            "errors": "⚠️"}[data["outcome"]]  # fmt: skip
     lines = [
         f"## {icon} Juspay contract check: {data['outcome'].replace('_', ' ')}",
         "",
@@ -102,7 +104,9 @@ def markdown(data: dict[str, Any]) -> str:
         f"{data['cases']} cases, {data['requests']} requests in {data['duration_s']} s",
         "",
     ]
-    if data["outage"]:
+    if data["outage"] and data["violations"]:
+        lines += [f"**Run cut short**: the target stopped answering after the violations below: {data['outage']}", ""]
+    elif data["outage"]:
         lines += [f"**Target unreachable** (an outage, not a contract violation): {data['outage']}", ""]
     operations = sorted(data["checks"])
     names = [c for c in CHECK_ORDER if any(c in data["checks"][op] for op in operations)]
@@ -173,6 +177,17 @@ def console(data: dict[str, Any]) -> str:
     if contradicted:
         lines.append(f"  inferred parts contradicted by the target: {', '.join(contradicted)}")
     return "\n".join(lines)
+
+
+def prepare(directory: Path) -> None:
+    """Create the report directory and prove it writable; UsageError (exit 2) before any request if not."""
+    probe = directory / ".juspay-write-check"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe.write_text("ok\n")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {directory}: {exc.strerror or exc}") from None
 
 
 def write(result: RunResult, directory: Path, redactor: Redactor) -> dict[str, Any]:

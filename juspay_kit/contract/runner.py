@@ -9,6 +9,7 @@ spec's inferred parts.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import socket
 import time
@@ -68,10 +69,10 @@ class RunResult:
 
     @property
     def outcome(self) -> str:
+        if self.violations:  # an outage after violations keeps them: the run was cut short
+            return "violations_cut_short" if self.outage is not None else "violations"
         if self.outage is not None:
             return "target_unreachable"
-        if self.violations:
-            return "violations"
         if self.errors:
             return "errors"
         return "passed"
@@ -143,6 +144,7 @@ class _Controller:
                 auth=httpx.BasicAuth(self.settings.api_key, ""),
                 headers={"x-merchantid": self.settings.merchant_id},
                 timeout=self.settings.request_timeout,
+                trust_env=False,
             )
         return self._http
 
@@ -161,13 +163,29 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         _ACTIVE[-1].before_call(case)
 
 
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}  # any case
+
+
+@contextmanager
+def without_proxy_variables() -> Iterator[None]:
+    """No environment proxy for the duration of a run. requests (under schemathesis, including the probes its
+    checks send on their own sessions) reads HTTP(S)_PROXY/ALL_PROXY on every call; the run's traffic and
+    its Authorization header must never pass through a proxy, so the variables are set aside and restored."""
+    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.lower() in PROXY_VARIABLES}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
 @contextmanager
 def active(settings: Settings, base_url: str, redactor: Redactor) -> Iterator[_Controller]:
-    """Make this run's controller the one the global before_call hook serves."""
+    """Make this run's controller the one the global before_call hook serves; no environment proxy meanwhile."""
     controller = _Controller(settings, base_url, redactor)
     _ACTIVE.append(controller)
     try:
-        yield controller
+        with without_proxy_variables():
+            yield controller
     finally:
         _ACTIVE.remove(controller)
         controller.close()

@@ -21,14 +21,31 @@ class TargetKind(Enum):
     SANDBOX = "sandbox"
 
 
+def normalise(url: str) -> str:
+    """The base URL traffic is sent to: host lower-cased, one trailing dot dropped, `localhost` written as
+    127.0.0.1 so that no loopback name is ever looked up in DNS. TargetRefused for any URL `classify` refuses."""
+    classify(url)
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removesuffix(".")
+    if host == "localhost":
+        host = "127.0.0.1"
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{parts.path}".rstrip("/")
+
+
 def classify(url: str) -> TargetKind:
     """LOOPBACK or SANDBOX for an allowed base URL; TargetRefused (nothing sent) for anything else."""
     try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").rstrip(".").lower()
+        parts = urlsplit(url.strip())
+        raw_host = (parts.hostname or "").lower()
         port = parts.port
     except ValueError as exc:
         raise TargetRefused(f"refusing {url!r}: not a valid URL ({exc})") from None
+    host = raw_host.removesuffix(".")  # "localhost." is localhost; an empty label anywhere is refused
+    if host.startswith(".") or ".." in host or host.endswith("."):
+        raise TargetRefused(f"refusing {url!r}: the host name has an empty label")
     if parts.scheme not in ("http", "https") or not host:
         raise TargetRefused(f"refusing {url!r}: the base URL must be http(s)://host[:port]")
     if parts.username is not None or parts.password is not None:

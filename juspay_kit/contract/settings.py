@@ -6,6 +6,7 @@ kit reads the environment (the variables are listed in ENVIRONMENT, which `--hel
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from juspay_kit.contract.safety import TargetKind, classify
+from juspay_kit.contract.safety import TargetKind, classify, normalise
 from juspay_kit.errors import UsageError
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 
@@ -100,6 +101,7 @@ def resolve(
         raise UsageError(f"--mode must be one of {', '.join(MODES)}")
     url = base_url or env.get("JUSPAY_BASE_URL") or None
     kind = classify(url) if url is not None else TargetKind.LOOPBACK
+    url = normalise(url) if url is not None else None
     profile = profile or env.get("JUSPAY_PROFILE") or None
     if profile is not None and profile not in PROFILES:
         raise UsageError(f"JUSPAY_PROFILE must be one of {', '.join(PROFILES)}")
@@ -126,8 +128,12 @@ def resolve(
     budget = budget if budget is not None else _number(env, "JUSPAY_BUDGET", int)
     limit = rate_limit if rate_limit is not None else (2.0 if sandbox else 0.0)
     cap = budget if budget is not None else (200 if sandbox else 0)
-    if limit < 0 or cap < 0:
-        raise UsageError("rate limit and budget must not be negative")
+    if not math.isfinite(limit) or not 0 <= limit <= 10_000:
+        raise UsageError("the rate limit must be a number of requests per second between 0 and 10000")
+    if cap < 0:
+        raise UsageError("the budget must not be negative")
+    if not math.isfinite(request_timeout) or not 0 < request_timeout <= 600:
+        raise UsageError("the request timeout must be a number of seconds in (0, 600]")
     if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
         raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
     examples = max_examples if max_examples is not None else (20 if sandbox else 250)

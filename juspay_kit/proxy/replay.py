@@ -24,7 +24,7 @@ import httpx
 
 from juspay_kit import spec
 from juspay_kit.contract.redact import OTP_MASK, Redactor
-from juspay_kit.contract.safety import classify
+from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
@@ -157,7 +157,7 @@ def replay(
     progress: Callable[[str], None] | None = None,
 ) -> ReplayResult:
     _, exchanges = cassette.read(path)
-    classify(target_url)
+    target_url = normalise(target_url)
     target = _Target(target_url, api_key, merchant_id, timeout)
     results: list[Compared] = []
     accepted = accepted_credential(exchanges)
