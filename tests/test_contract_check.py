@@ -397,8 +397,9 @@ def test_loopback_traffic_never_goes_through_an_environment_proxy(tmp_path: Path
     with serving(lambda path, headers, body: (502, "text/plain", b"proxy")) as (proxy, through_proxy):
         proxies = {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy")}
         with serve(conformant) as url:
+            env = {**CREDENTIALS, **proxies, "NO_PROXY": ""}
             result = contract_check("--base-url", url, "--max-examples", "5", "--seed", "1",
-                                    "--report-dir", str(tmp_path), env={**CREDENTIALS, **proxies, "NO_PROXY": ""})  # fmt: skip
+                                    "--report-dir", str(tmp_path), env=env)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert through_proxy == [], "the run sent requests (and their Authorization) to the proxy"
 
