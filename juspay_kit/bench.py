@@ -6,6 +6,8 @@
    (same harness profile, no priming, no shrinking, no rate limit), interleaved rounds.
 3. Client cost: `JuspayClient.trigger_otp` calls/s versus raw httpx posting the same JSON on the same
    connection pool to the embedded mock, one caller, interleaved rounds.
+5. Hostile load on the mock: memory of 10,000 sessions at the identifier bound (256 characters), and the
+   latency of valid requests while 300 slow clients hold connections with unfinished request heads.
 4. Proxy cost: `juspay-proxy` in front of the embedded mock versus the mock directly, same load, interleaved:
    throughput under wrk (16 connections) and the median latency of one sequential caller.
 
@@ -315,6 +317,61 @@ def proxy_cost(wrk_bin: str, rounds: int, seconds: int, calls: int = 1000) -> di
             "added_p50_ms": round(statistics.median(proxy_p50) - statistics.median(direct_p50), 3)}  # fmt: skip
 
 
+def session_memory(sessions: int = 10_000, bound: int = 256) -> dict[str, Any]:
+    """Bytes held by `sessions` OTP sessions whose identifiers are all at the spec's maxLength."""
+    import gc
+    import tracemalloc
+
+    from juspay_kit.mock.sessions import Limits, SessionStore
+
+    store = SessionStore(limits=Limits(), seed=1)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for index in range(sessions):
+        ident = f"{index:0{bound}d}"  # a fresh 256-character string per field, as a client would send
+        store.trigger(("m" * bound, ident, ident[::-1]), "v" * (bound - 1) + str(index % 10))
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    per_session = used / sessions
+    cap = Limits().max_sessions
+    return {"sessions": sessions, "identifier_chars": bound, "bytes": used, "bytes_per_session": round(per_session),
+            "max_sessions": cap, "worst_case_mb": round(per_session * cap / 1e6, 1)}  # fmt: skip
+
+
+def slow_clients_latency(clients: int = 300, calls: int = 200) -> dict[str, Any]:
+    """Median and max latency of valid requests while `clients` connections hold unfinished request heads."""
+    import socket
+
+    from juspay_kit.mock.process import running_mock
+
+    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
+               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    times: list[float] = []
+    with running_mock(API_KEY, MERCHANT) as mock:
+        host, port = mock.url.removeprefix("http://").rsplit(":", 1)
+        slow = [socket.create_connection((host, int(port))) for _ in range(clients)]
+        try:
+            for sock in slow:
+                sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nX-Slow: ")
+            with httpx.Client(base_url=mock.url, timeout=10, trust_env=False) as http:
+                for index in range(calls):
+                    body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"slow-{index}",
+                            "stepUpRequestId": "s"}  # fmt: skip
+                    started = time.perf_counter()
+                    if http.post("/initiateVerification", json=body, headers=headers).status_code != 200:
+                        raise HarnessError("a valid request failed while slow clients held connections")
+                    times.append((time.perf_counter() - started) * 1000)
+                    if index % 20 == 0:
+                        for sock in slow:
+                            sock.send(b"a")  # keep the heads unfinished but alive
+        finally:
+            for sock in slow:
+                sock.close()
+    return {"slow_clients": clients, "calls": calls, "median_ms": round(statistics.median(times), 2),
+            "max_ms": round(max(times), 2)}  # fmt: skip
+
+
 def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
     from juspay_kit.mock.process import running_mock
 
@@ -370,6 +427,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
     with running_mock(API_KEY, MERCHANT) as mock:
         results["client"] = client_cost(mock.url, max(rounds, 3))
     results["proxy"] = proxy_cost(wrk_bin, rounds, seconds)
+    results["hostile"] = {"memory": session_memory(), "slow_clients": slow_clients_latency()}
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),
         "constant_cases_per_s": round(statistics.median(constant_fuzz), 1),

@@ -54,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"-> {proxy['throughput_share']:.0%} (target >= 50%); median latency {proxy['proxy_p50_ms']:.2f} ms vs "
           f"{proxy['direct_p50_ms']:.2f} ms -> +{proxy['added_p50_ms']:.2f} ms (target < 2 ms)")  # fmt: skip
     ok = ok and proxy["throughput_share"] >= 0.5 and proxy["added_p50_ms"] < 2
+    memory, slow = results["hostile"]["memory"], results["hostile"]["slow_clients"]
+    print(f"hostile:  {memory['bytes_per_session']} bytes per session at the {memory['identifier_chars']}-character "
+          f"bound -> {memory['worst_case_mb']} MB at the {memory['max_sessions']}-session cap; with "
+          f"{slow['slow_clients']} slow clients a valid request takes {slow['median_ms']} ms median, "
+          f"{slow['max_ms']} ms max")  # fmt: skip
     return EXIT_OK if ok else EXIT_VIOLATION
 
 

@@ -18,6 +18,7 @@ SUPPORTED = ANNOTATIONS | {
     "required",
     "additionalProperties",
     "minLength",
+    "maxLength",
     "enum",
     "not",
     "anyOf",
@@ -41,7 +42,7 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if types == "null":
         strategy = st.none()
     elif types == "string":
-        strategy = st.text(min_size=schema.get("minLength", 0), max_size=40)
+        strategy = st.text(min_size=schema.get("minLength", 0), max_size=min(40, schema.get("maxLength", 40)))
     elif types == "integer":
         strategy = st.integers(min_value=-(2**31), max_value=2**31)
     elif types == "boolean":

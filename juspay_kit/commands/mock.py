@@ -6,12 +6,14 @@ read them from GET /__mock__/inbox.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, run
 from juspay_kit.errors import UsageError
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
+from juspay_kit.mock.protocol import ConnectionLimits
 from juspay_kit.mock.sessions import Limits
 
 READY_PREFIX = "Juspay mock listening on "
@@ -22,6 +24,22 @@ def positive(text: str) -> int:
     if value < 1:
         raise ValueError(text)
     return value
+
+
+def seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise ValueError(text)
+    return value
+
+
+def _loopback(host: str) -> bool:
+    if host.lower().removesuffix(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,11 +69,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--body-timeout", type=float, default=10.0, help="seconds to receive a body (default: %(default)s)"
     )
     parser.add_argument("--access-log", action="store_true", help="log each request line (never headers)")
+    parser.add_argument(
+        "--no-controls", action="store_true", help="do not serve the /__mock__/ test controls (they answer 404)"
+    )
+    parser.add_argument(
+        "--expose-controls", action="store_true",
+        help="allow a non-loopback --host while the /__mock__/ controls are on: anyone who can reach the "
+        "address can read OTPs, move the clock and reset sessions",
+    )  # fmt: skip
+    limits = ConnectionLimits()
+    parser.add_argument("--max-header-bytes", type=positive, default=limits.max_header_bytes,
+                        help="request head size limit, 431 beyond (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--max-headers", type=positive, default=limits.max_headers,
+                        help="header lines per request, 431 beyond (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--head-timeout", type=seconds, default=limits.head_timeout,
+                        help="seconds for a started request head, 408 after (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--idle-timeout", type=seconds, default=limits.idle_timeout,
+                        help="seconds a silent connection stays open (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--max-connections", type=positive, default=limits.max_connections,
+                        help="open connections; new ones beyond are closed (default: %(default)s)")  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"argument --port: {args.port} is not a port number")
-    if not args.body_timeout > 0:
-        parser.error("argument --body-timeout: must be positive")
+    if not 0 < args.body_timeout <= 3600:
+        parser.error("argument --body-timeout: must be a number of seconds in (0, 3600]")
+    if not args.no_controls and not args.expose_controls and not _loopback(args.host):
+        parser.error(
+            f"--host {args.host} is not loopback: the /__mock__/ controls would be open to the network; "
+            "pass --no-controls, or --expose-controls to accept that"
+        )
     if not args.api_key or not args.merchant_id:
         parser.error("--api-key and --merchant-id must not be empty")
     settings = MockSettings(
@@ -64,11 +106,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         limits=Limits(args.max_verifications, args.max_requests, args.code_expiration),
         body_timeout_seconds=args.body_timeout,
+        controls=not args.no_controls,
+    )
+    connection_limits = ConnectionLimits(
+        args.max_header_bytes, args.max_headers, args.head_timeout, args.idle_timeout, args.max_connections
     )
     from juspay_kit.mock.server import serve
 
     try:
-        serve(settings, args.host, args.port, on_ready=_announce, access_log=args.access_log)
+        serve(settings, args.host, args.port, on_ready=_announce, access_log=args.access_log, limits=connection_limits)
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return EXIT_OK

@@ -7,7 +7,9 @@ request with a documented 400 instead of a framework's own error page.
 Request checks run in this order, each answered with the spec's `JuspayError` body:
 405 (known path, method not POST) · 404 (unknown path) · 401 (Basic credentials) · 400 (missing or empty
 `x-merchantid`) · 401 (merchant not the configured one) · 400 (content type, size, read timeout, UTF-8,
-JSON, depth, not an object, request schema). Then the session rules (`sessions.py`) decide.
+JSON, depth, not an object, request schema). Then the session rules (`sessions.py`) decide. Framing the
+HTTP parser cannot read, and heads that are too large or too slow, are answered in the same JSON shape by
+`protocol.py` before this application sees them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import base64
 import binascii
 import hmac
 import json
-import math
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 CONTROL_PREFIX = "/__mock__/"
+MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600  # one clock move is at most ten years: the clock stays finite
 DEFAULT_API_KEY = "mock_api_key"
 DEFAULT_MERCHANT_ID = "mock_merchant"
 
@@ -48,6 +50,7 @@ class MockSettings:
     max_body_bytes: int = 64 * 1024
     max_depth: int = 32
     body_timeout_seconds: float = 10.0
+    controls: bool = True  # serve the /__mock__/ test controls (off: those paths are unknown, 404)
 
     def __repr__(self) -> str:  # the API key stays out of logs and tracebacks
         return f"MockSettings(merchant_id={self.merchant_id!r}, seed={self.seed!r}, limits={self.limits!r})"
@@ -143,7 +146,7 @@ class MockApp:
             return
         path: str = scope["path"]
         try:
-            if path.startswith(CONTROL_PREFIX):
+            if path.startswith(CONTROL_PREFIX) and self.settings.controls:
                 status, body = await self._control(scope, receive)
                 await _respond(send, status, body)
                 return
@@ -294,14 +297,14 @@ class MockApp:
         if action == "clock" and method == "POST":
             raw = await self._read_body({}, receive)
             try:
-                seconds = json.loads(raw)["advanceSeconds"]
-                if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not math.isfinite(seconds):
+                seconds = json.loads(raw, parse_constant=_reject_constant)["advanceSeconds"]
+                if not isinstance(seconds, int | float) or isinstance(seconds, bool):
                     raise TypeError
-                if seconds < 0:
+                if not 0 <= seconds <= MAX_ADVANCE_SECONDS:  # also refuses nan; compared before any float()
                     raise ValueError
-            except (ValueError, TypeError, KeyError):
+            except (ValueError, TypeError, KeyError, RecursionError):
                 return 400, juspay_error(
-                    400, "INVALID_INPUT", 'Body must be {"advanceSeconds": <non-negative number>}.'
+                    400, "INVALID_INPUT", f'Body must be {{"advanceSeconds": N}} with 0 <= N <= {MAX_ADVANCE_SECONDS}.'
                 )
             self.store.clock.advance(float(seconds))
             return 200, {"advancedSeconds": seconds}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import uvicorn
 
 from juspay_kit.mock.app import MockApp, MockSettings
+from juspay_kit.mock.protocol import ConnectionLimits, guarded
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -38,17 +39,20 @@ def serve(
     port: int,
     on_ready: Callable[[str], None] | None = None,
     access_log: bool = False,
+    limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve until interrupted. `on_ready(url)` runs once the server accepts requests."""
+    limits = limits or ConnectionLimits()
     sock = bind(host, port)
     url = url_of(sock)
     app = MockApp(settings, on_startup=(lambda: on_ready(url)) if on_ready else None)
     config = uvicorn.Config(
         app,
+        http=guarded(limits),
         lifespan="on",
         access_log=access_log,
         log_level="info" if access_log else "warning",
-        timeout_keep_alive=15,
+        timeout_keep_alive=int(limits.idle_timeout) or 1,
         server_header=False,
         date_header=False,
     )
