@@ -62,8 +62,8 @@ def load_schema() -> Any:
     """The vendored spec with the run's schemathesis configuration and credentials; the base URL (known
     only once the target is up) is passed to each call."""
     if isinstance(SETTINGS, HarnessError):
-        return schemathesis.openapi.from_path(str(spec.SPEC_PATH))
+        return schemathesis.openapi.from_dict(spec.load())
     config = SchemathesisConfig.from_dict(runner.schemathesis_config(SETTINGS))
-    schema = schemathesis.openapi.from_path(str(spec.SPEC_PATH), config=config)
+    schema = schemathesis.openapi.from_dict(spec.load(), config=config)
     schema.config.update(basic_auth=(SETTINGS.api_key, ""))
     return schema

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterator
@@ -39,8 +40,24 @@ def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
 
 
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}  # (path, mtime, size) -> document, parsed once
+
+
 def load(path: Path = SPEC_PATH) -> dict[str, Any]:
-    """Parse the document; SpecError if it is missing or is not a YAML/JSON mapping."""
+    """Parse the document; SpecError if it is missing or is not a YAML/JSON mapping. A file is parsed once per
+    process (until it changes); each caller gets its own copy to change as it likes."""
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        _PARSED.clear()  # one document at a time is enough
+        _PARSED[key] = _parse(path)
+    return copy.deepcopy(_PARSED[key])
+
+
+def _parse(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -317,7 +317,7 @@ def run(
         raw = schemathesis_config(settings)
         raw["phases"].update(phases or {})
         config = SchemathesisConfig.from_dict(raw)
-        schema = schemathesis.openapi.from_path(str(spec.SPEC_PATH), config=config)
+        schema = schemathesis.openapi.from_dict(spec.load(), config=config)  # parsed once per process
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
         with active(settings, base_url, redactor) as controller:
             for event in from_schema(schema).execute():
