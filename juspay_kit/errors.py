@@ -5,9 +5,9 @@
     ├── SpecError           the OpenAPI document is unreadable or invalid
     ├── TargetRefused       the contract target is neither loopback nor the Juspay sandbox
     ├── TargetUnreachable   the target did not answer (an outage, never a contract violation)
-    ├── RefreshError        (juspay_kit.refresh) the spec refresh stopped; nothing was written
-    └── BudgetExhausted     (juspay_kit.contract.runner) the run's request budget is spent; not an error
-                            for the run, which reports what it checked
+    ├── RefreshError        the spec refresh stopped; nothing was written
+    └── BudgetExhausted     the run's request budget is spent; not an error for the run, which reports
+                            what it checked
 
 Contract violations are not exceptions: the runner reports them and the scripts exit 1.
 """
@@ -33,3 +33,11 @@ class TargetRefused(HarnessError):
 
 class TargetUnreachable(HarnessError):
     """The target did not answer; reported as an outage, not as a violation."""
+
+
+class RefreshError(HarnessError):
+    """The refresh cannot proceed; nothing was written."""
+
+
+class BudgetExhausted(HarnessError):
+    """The run's request budget is spent; the runner stops sending and reports what it checked."""

@@ -22,8 +22,46 @@ WRITABLE_SPEC_PATH = SPEC_PATH if IN_CHECKOUT else Path("spec") / "openapi.yaml"
 PROVENANCE_PATH = ROOT / "spec" / "provenance.json"
 
 
+MAX_EXPANDED = 4_000_000  # characters and nodes of a document with every alias expanded (the spec: ~40,000)
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
+
+
+def load_yaml(text: str, loader: type[yaml.SafeLoader] | None = None) -> Any:
+    """Parse YAML, refusing a document whose aliases would expand it beyond MAX_EXPANDED (an alias bomb:
+    a few kilobytes that every later copy or dump turns into gigabytes). ValueError says why."""
+    parser = (loader or _StrictLoader)(text)
+    try:
+        node = parser.get_single_node()
+        if node is None:
+            return None
+        if expanded_size(node) > MAX_EXPANDED:
+            raise ValueError(f"its aliases expand it beyond {MAX_EXPANDED} nodes and characters")
+        return parser.construct_document(node)
+    finally:
+        parser.dispose()
+
+
+def expanded_size(root: Any) -> int:
+    """Nodes plus scalar characters of a composed YAML graph, each alias counted as a full copy."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            total = 1 + len(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        else:
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = min(total, MAX_EXPANDED + 1)
+        return sizes[id(node)]
+
+    return size(root)
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
@@ -57,18 +95,32 @@ def load(path: Path = SPEC_PATH) -> dict[str, Any]:
     return copy.deepcopy(_PARSED[key])
 
 
+MAX_SPEC_BYTES = 2 * 1024 * 1024
+
+
 def _parse(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:  # noqa: PTH123 - bounded read: a device or a huge file is refused
+            raw = file.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror}") from None
+        raise SpecError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{path} is larger than {MAX_SPEC_BYTES} bytes; not a spec this tool reads")
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not UTF-8 text") from None
+    try:
+        data = load_yaml(text)
+    except RecursionError:
+        raise SpecError(f"{path} nests too deeply to be an API document") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise SpecError(f"{path} is not valid YAML{where}: {problem}") from None
+    except ValueError as exc:
+        raise SpecError(f"{path} is refused: {exc}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path} does not hold an OpenAPI document (top level is not a mapping)")
     return data
@@ -93,8 +145,52 @@ def validate(document: dict[str, Any], path: Path = SPEC_PATH) -> None:
 
 def load_valid(path: Path = SPEC_PATH) -> dict[str, Any]:
     document = load(path)
+    check_refs(document, path)
     validate(document, path)
     return document
+
+
+def check_refs(document: dict[str, Any], path: Path | str = "the document") -> None:
+    """Every `$ref` local ("#/..."), resolvable, and free of cycles; SpecError naming the first that is not.
+    The tools inline references, so an external, dangling or recursive one must stop them with a message."""
+    targets: dict[str, Any] = {}
+
+    def follow(ref: str) -> Any:
+        if ref not in targets:
+            node: Any = document
+            for part in ref[2:].split("/") if ref != "#" else []:
+                key = part.replace("~1", "/").replace("~0", "~")
+                if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                    node = node[int(key)]
+                elif isinstance(node, dict) and key in node:
+                    node = node[key]
+                else:
+                    raise SpecError(f"{path}: $ref {ref[:120]!r} points at nothing")
+            targets[ref] = node
+        return targets[ref]
+
+    def walk(node: Any, chain: tuple[str, ...]) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref is not None:
+                if not isinstance(ref, str) or not ref.startswith("#"):
+                    raise SpecError(f"{path}: only local $refs (#/...) are supported, got {str(ref)[:120]!r}")
+                if ref in chain:
+                    raise SpecError(
+                        f"{path}: $ref {ref[:120]!r} refers to itself (recursive schemas are not supported)"
+                    )
+                walk(follow(ref), (*chain, ref))
+            for key, value in node.items():
+                if key != "$ref":
+                    walk(value, chain)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, chain)
+
+    try:
+        walk(document, ())
+    except RecursionError:
+        raise SpecError(f"{path} nests too deeply to be an API document") from None
 
 
 def sha256_of(path: Path) -> str:

@@ -35,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     record = refresh.refresh(args.source, args.spec, args.patches)
     patches = len(record["patches"])
+    if record.get("unchanged"):
+        print(f"{args.spec} already holds this document ({patches} patch(es)); nothing was written")
+        return EXIT_OK
     print(f"wrote {args.spec} from {args.source} (raw sha256 {record['raw_sha256'][:12]}, {patches} patch(es))")
     return EXIT_OK
 

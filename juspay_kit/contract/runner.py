@@ -32,7 +32,7 @@ from juspay_kit.contract.checks import operation_id  # importing checks also reg
 from juspay_kit.contract.observe import Observations
 from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import Profile, Settings
-from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
+from juspay_kit.errors import BudgetExhausted, HarnessError, TargetUnreachable, UsageError
 from juspay_kit.mock.process import running_mock
 
 MAX_EXAMPLES_PER_CHECK = 5
@@ -76,10 +76,6 @@ class RunResult:
         if self.errors:
             return "errors"
         return "passed"
-
-
-class BudgetExhausted(HarnessError):
-    """The per-run request budget is spent; the run stops and says so."""
 
 
 class _Controller:
@@ -327,8 +323,6 @@ def run(
         if controller.priming_failures:
             progress(f"  note: {controller.priming_failures} Validate OTP case(s) could not be primed through the mock")
     result.duration_s = round(time.monotonic() - started, 3)
-    if result.budget_exhausted:
-        result.errors = [e for e in result.errors if "request budget" not in e]
     return result
 
 
@@ -339,6 +333,8 @@ def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, pr
         found = len(result.violations) - before
         progress(f"  {event.phase.value:<9} {event.recorder.label:<28} {cases:>5} cases  {found} new violation(s)")
     elif isinstance(event, events.NonFatalError):
+        if _caused_by(event.value, BudgetExhausted):
+            return  # the budget stops the run on purpose; RunResult.budget_exhausted says so
         if _is_network(event.value):
             result.outage = redactor.text(f"{event.label}: {type(event.value).__name__}: {event.value}")[:300]
         else:
@@ -347,6 +343,15 @@ def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, pr
         raise HarnessError(redactor.text(f"schemathesis could not run: {event.exception}")[:500])
     elif isinstance(event, events.EngineFinished) and event.stop_reason is StopReason.SERVER_UNAVAILABLE:
         result.outage = result.outage or "the target stopped responding"
+
+
+def _caused_by(value: BaseException, kind: type[BaseException]) -> bool:
+    cause: BaseException | None = value
+    while cause is not None:
+        if isinstance(cause, kind):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _is_network(value: BaseException) -> bool:

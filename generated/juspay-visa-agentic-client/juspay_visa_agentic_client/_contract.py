@@ -14,8 +14,8 @@ from typing import Any
 
 SCHEMAS: dict[str, Any] = {
     "TriggerOtpRequest": {
-        "type": "object",
         "required": ["tokenReference", "vProvisionedTokenId", "clientReferenceId", "stepUpRequestId"],
+        "type": "object",
         "additionalProperties": False,
         "properties": {
             "tokenReference": {"type": "string", "minLength": 1},
@@ -25,8 +25,8 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "TriggerOtpResponse": {
-        "type": "object",
         "required": ["errorMessage", "status", "errorCode", "response"],
+        "type": "object",
         "properties": {
             "errorMessage": {"type": ["string", "null"]},
             "status": {"type": "string"},
@@ -34,31 +34,9 @@ SCHEMAS: dict[str, Any] = {
             "response": {"$ref": "#/components/schemas/OtpLimits"},
         },
     },
-    "OtpLimits": {
-        "type": "object",
-        "required": ["maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration"],
-        "properties": {
-            "maxOTPVerificationAllowed": {"type": "integer", "x-lenient-integer": True},
-            "maxOTPRequestsAllowed": {"type": "integer", "x-lenient-integer": True},
-            "codeExpiration": {"type": "integer", "x-lenient-integer": True},
-        },
-    },
-    "TriggerOtpRefusal": {
-        "type": "object",
-        "required": ["status", "errorCode", "errorMessage"],
-        "properties": {
-            "status": {"type": "string", "not": {"const": "SUCCESS"}},
-            "errorCode": {
-                "type": "string",
-                "enum": ["OTP_REQUEST_LIMIT_EXCEEDED", "SESSION_LOCKED", "DEVICE_ALREADY_BOUND", "TOKEN_MISMATCH"],
-            },
-            "errorMessage": {"type": "string"},
-            "response": {"type": "null"},
-        },
-    },
     "ValidateOtpRequest": {
-        "type": "object",
         "required": ["tokenReference", "otpValue", "clientReferenceId", "networkType", "vProvisionedTokenId"],
+        "type": "object",
         "additionalProperties": False,
         "properties": {
             "tokenReference": {"type": "string", "minLength": 1},
@@ -70,8 +48,8 @@ SCHEMAS: dict[str, Any] = {
     },
     "NetworkType": {"type": "string", "enum": ["VISA"]},
     "ValidateOtpResponse": {
-        "type": "object",
         "required": ["status", "responseCode", "responseMessage"],
+        "type": "object",
         "properties": {
             "status": {"type": "string"},
             "responseCode": {"type": ["string", "null"]},
@@ -79,8 +57,8 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "ValidateOtpRefusal": {
-        "type": "object",
         "required": ["status", "responseCode", "responseMessage"],
+        "type": "object",
         "properties": {
             "status": {"type": "string", "not": {"const": "SUCCESS"}},
             "responseCode": {
@@ -97,9 +75,22 @@ SCHEMAS: dict[str, Any] = {
             "responseMessage": {"type": "string"},
         },
     },
-    "JuspayError": {
+    "TriggerOtpRefusal": {
+        "required": ["status", "errorCode", "errorMessage"],
         "type": "object",
+        "properties": {
+            "status": {"type": "string", "not": {"const": "SUCCESS"}},
+            "errorCode": {
+                "type": "string",
+                "enum": ["OTP_REQUEST_LIMIT_EXCEEDED", "SESSION_LOCKED", "DEVICE_ALREADY_BOUND", "TOKEN_MISMATCH"],
+            },
+            "errorMessage": {"type": "string"},
+            "response": {"type": "null"},
+        },
+    },
+    "JuspayError": {
         "required": ["status", "error_code", "error_info"],
+        "type": "object",
         "properties": {
             "status": {"type": "string"},
             "error_code": {"type": "string"},
@@ -108,8 +99,8 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "JuspayErrorInfo": {
-        "type": "object",
         "required": ["code", "category", "user_message", "developer_message"],
+        "type": "object",
         "properties": {
             "code": {"type": "string"},
             "category": {"type": "string"},
@@ -117,6 +108,15 @@ SCHEMAS: dict[str, Any] = {
             "developer_message": {"type": "string"},
             "fields": {"type": "string"},
             "request_id": {"type": "string"},
+        },
+    },
+    "OtpLimits": {
+        "required": ["maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration"],
+        "type": "object",
+        "properties": {
+            "maxOTPVerificationAllowed": {"type": "integer", "x-lenient-integer": True},
+            "maxOTPRequestsAllowed": {"type": "integer", "x-lenient-integer": True},
+            "codeExpiration": {"type": "integer", "x-lenient-integer": True},
         },
     },
 }
