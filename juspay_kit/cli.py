@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -51,5 +52,11 @@ def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None 
         code = EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        code = EXIT_ERROR
+    except Exception as exc:  # a bug, not the user's input: still one line, and no message that may hold a secret
+        if os.environ.get("JUSPAY_DEBUG"):
+            raise
+        prog = sys.argv[0].rsplit("/", 1)[-1]
+        print(f"{prog}: internal error ({type(exc).__name__}); rerun with JUSPAY_DEBUG=1 to see where", file=sys.stderr)
         code = EXIT_ERROR
     sys.exit(code)

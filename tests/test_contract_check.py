@@ -470,3 +470,16 @@ def test_violations_found_before_an_outage_are_kept(tmp_path: Path) -> None:
     assert data["outcome"] == "violations_cut_short" and data["outage"]
     assert "response_schema_conformance" in {v["check"] for v in data["violations"]}
     assert "Run cut short" in (tmp_path / "summary.md").read_text()
+
+
+def test_an_internal_error_is_one_line_without_its_message(capsys: Any) -> None:
+    from juspay_kit.cli import run
+
+    def broken(argv: Any) -> int:
+        raise KeyError("secret_value_123")
+
+    with pytest.raises(SystemExit) as exited:
+        run(broken, [])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and err.count("\n") == 1 and "internal error (KeyError)" in err
+    assert "secret_value_123" not in err and "Traceback" not in err

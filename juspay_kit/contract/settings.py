@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "JUSPAY_RATE_LIMIT": "requests per second, when --rate-limit is not given",
     "JUSPAY_BUDGET": "requests per run, when --budget is not given",
     "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow (see README)",
+    "JUSPAY_DEBUG": "set to 1 to see the traceback of an internal error (never shown otherwise)",
 }
 
 
