@@ -347,7 +347,8 @@ def test_workflows_call_the_local_commands() -> None:
     nightly = yaml.safe_load(text["nightly.yml"])
     assert "make contract" in text["nightly.yml"] and "secrets.JUSPAY_API_KEY" in text["nightly.yml"]
     assert nightly["concurrency"] and nightly["jobs"]["contract"]["timeout-minutes"]
-    assert "target_unreachable" in text["nightly.yml"] and "upload-artifact" in text["nightly.yml"]
+    assert "scripts/nightly_issues.py" in text["nightly.yml"] and "upload-artifact" in text["nightly.yml"]
+    assert "repository secrets missing" in text["nightly.yml"]
     assert "scripts/proxy.py --upstream https://sandbox.juspay.in" in text["nightly.yml"]
     assert "--record reports/sandbox.cassette.jsonl" in text["nightly.yml"]
     assert "scripts/replay.py reports/sandbox.cassette.jsonl" in text["nightly.yml"]

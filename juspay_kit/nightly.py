@@ -1,0 +1,166 @@
+"""The nightly job's issue bookkeeping (repository-only): one GitHub issue per violation fingerprint.
+
+    plan(summary, flow_failures, open_issues, run_url) -> actions      pure, tested on recorded summaries
+    apply(actions, api)                                                 REST calls through `GitHub`
+
+A violation's fingerprint is (operation, check, title), hashed; it is written into the issue body as a
+marker, so the next night finds the issue again. Rules:
+- a violation seen tonight: comment on its open issue, or open one (label `contract-violation`);
+- an open violation issue not seen tonight, after a run that was not cut short: comment and close it;
+- the sandbox unreachable (or the run cut short): comment on, or open, the one `sandbox-outage` issue;
+  a later complete run closes it;
+- a failing stateful-flow test is a violation like any other (operation `flow`, check = the test's name).
+No summary means the check could not run (bad settings, missing secrets): nothing is changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+import httpx
+
+from juspay_kit.errors import HarnessError
+
+VIOLATION_LABEL = "contract-violation"
+OUTAGE_LABEL = "sandbox-outage"
+MARKER = re.compile(r"<!-- juspay-nightly: ([a-z0-9-]+) -->")
+
+
+@dataclass(frozen=True)
+class Finding:
+    operation: str
+    check: str
+    title: str
+    detail: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(f"{self.operation}|{self.check}|{self.title}".encode()).hexdigest()
+        return f"v-{digest[:16]}"
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # "open", "comment", "close"
+    issue: int | None  # None for "open"
+    title: str = ""
+    body: str = ""
+    label: str = ""
+
+
+def findings(summary: dict[str, Any]) -> list[Finding]:
+    return [
+        Finding(v["operation"], v["check"], v["title"], f"{v.get('message', '')}\n\n`{v.get('reproduce', '')}`")
+        for v in summary.get("violations", [])
+    ]
+
+
+def flow_failures(junit_path: Path) -> list[Finding]:
+    """Failed or erroring test cases of the stateful flow's JUnit report, as findings."""
+    if not junit_path.is_file():
+        return []
+    try:
+        root = ElementTree.parse(junit_path).getroot()
+    except ElementTree.ParseError:
+        return [Finding("flow", "flow-report", "the flow's JUnit report is unreadable")]
+    found = []
+    for case in root.iter("testcase"):
+        for kind in ("failure", "error"):
+            node = case.find(kind)
+            if node is not None:
+                message = (node.get("message") or "").splitlines()[0][:200] if node.get("message") else kind
+                found.append(Finding("flow", case.get("name", "?"), message, (node.text or "")[:1500]))
+    return found
+
+
+def plan(summary: dict[str, Any], flow: list[Finding], open_issues: list[dict[str, Any]], run_url: str) -> list[Action]:
+    """What to do on GitHub after a night's run; `open_issues` as the REST API lists them."""
+    by_marker: dict[str, dict[str, Any]] = {}
+    for issue in open_issues:
+        match = MARKER.search(issue.get("body") or "")
+        if match:
+            by_marker[match.group(1)] = issue
+    actions: list[Action] = []
+    seen = {f.fingerprint: f for f in findings(summary) + flow}
+    for fingerprint, finding in seen.items():
+        known = by_marker.get(fingerprint)
+        if known is not None:
+            actions.append(Action("comment", known["number"], body=f"Seen again: {run_url}"))
+        else:
+            title = f"Nightly contract: {finding.operation} {finding.check}: {finding.title}"[:200]
+            body = (
+                f"The nightly run found a contract violation.\n\n- operation: `{finding.operation}`\n"
+                f"- check: `{finding.check}`\n- title: {finding.title}\n\n{finding.detail}\n\nRun: {run_url}\n\n"
+                f"<!-- juspay-nightly: {fingerprint} -->"
+            )
+            actions.append(Action("open", None, title=title, body=body, label=VIOLATION_LABEL))
+    outage = summary.get("outage")
+    complete = not outage
+    if complete:
+        for fingerprint, issue in by_marker.items():
+            if fingerprint.startswith("v-") and fingerprint not in seen:
+                actions.append(Action("comment", issue["number"], body=f"Not seen on {run_url}; closing."))
+                actions.append(Action("close", issue["number"]))
+    outage_issue = by_marker.get("outage")
+    if outage:
+        text = f"The sandbox stopped answering: {outage}\n\nRun: {run_url}"
+        if outage_issue is not None:
+            actions.append(Action("comment", outage_issue["number"], body=text))
+        else:
+            body = f"{text}\n\n<!-- juspay-nightly: outage -->"
+            actions.append(Action("open", None, "Nightly contract: Juspay sandbox unreachable", body, OUTAGE_LABEL))
+    elif outage_issue is not None:
+        actions.append(Action("comment", outage_issue["number"], body=f"The sandbox answered again: {run_url}"))
+        actions.append(Action("close", outage_issue["number"]))
+    return actions
+
+
+class GitHub:
+    """The few REST calls the bookkeeping needs."""
+
+    def __init__(self, api_url: str, repository: str, token: str) -> None:
+        self.http = httpx.Client(
+            base_url=f"{api_url.rstrip('/')}/repos/{repository}",
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
+            timeout=30,
+        )
+
+    def open_issues(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for label in (VIOLATION_LABEL, OUTAGE_LABEL):
+            answer = self.http.get("/issues", params={"state": "open", "labels": label, "per_page": 100})
+            answer.raise_for_status()
+            found += answer.json()
+        return found
+
+    def apply(self, actions: list[Action]) -> None:
+        for action in actions:
+            if action.kind == "open":
+                body = {"title": action.title, "body": action.body, "labels": [action.label]}
+                self.http.post("/issues", json=body).raise_for_status()
+            elif action.kind == "comment":
+                self.http.post(f"/issues/{action.issue}/comments", json={"body": action.body}).raise_for_status()
+            elif action.kind == "close":
+                self.http.patch(f"/issues/{action.issue}", json={"state": "closed"}).raise_for_status()
+
+
+def run(reports: Path, flow_junit: Path, run_url: str, github: GitHub) -> list[Action]:
+    summary_path = reports / "summary.json"
+    if not summary_path.is_file():
+        raise HarnessError(f"{summary_path} is missing: the contract check did not run, so no issue was changed")
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise HarnessError(f"{summary_path} is not JSON; no issue was changed") from None
+    try:
+        actions = plan(summary, flow_failures(flow_junit), github.open_issues(), run_url)
+        github.apply(actions)
+    except httpx.HTTPError as exc:
+        raise HarnessError(f"GitHub API: {type(exc).__name__}; some issue updates may be missing") from None
+    return actions
