@@ -92,7 +92,7 @@ def test_each_broken_server_is_caught_by_name(fault: str, tmp_path: Path) -> Non
     assert check in {v["check"] for v in data["violations"]}, data["violations"]
     assert check in result.stdout
     junit = (tmp_path / "junit.xml").read_text()
-    assert f'name="{check}"' in junit and "<failure" in junit
+    assert f'name="{check}: ' in junit and "<failure" in junit
     assert f"`{check}`" in (tmp_path / "summary.md").read_text()
 
 
@@ -483,3 +483,38 @@ def test_an_internal_error_is_one_line_without_its_message(capsys: Any) -> None:
     err = capsys.readouterr().err
     assert exited.value.code == 2 and err.count("\n") == 1 and "internal error (KeyError)" in err
     assert "secret_value_123" not in err and "Traceback" not in err
+
+
+def test_every_report_gives_the_same_failure_count_and_names_the_field(tmp_path: Path) -> None:
+    middleware, _ = FAULTS["counters-as-strings"]
+    with serve(middleware) as url:
+        result = contract_check("--base-url", url, "--max-examples", "10", "--seed", "3", "--report-dir", str(tmp_path),
+                                env=CREDENTIALS)  # fmt: skip
+    assert result.returncode == 1
+    data = summary(tmp_path)
+    count = data["failures"]
+    assert count == len(data["violations"]) > 0
+    assert f"{count} violation(s)" in result.stdout
+    assert f'failures="{count}"' in (tmp_path / "junit.xml").read_text()
+    assert (tmp_path / "junit.xml").read_text().count("<failure ") == count
+    assert f"{count} violation" in (tmp_path / "summary.md").read_text()
+    fields = {v["field"] for v in data["violations"] if v["check"] == "response_schema_conformance"}
+    assert "/response/maxOTPVerificationAllowed" in fields
+    assert "response_schema_conformance at /response/" in result.stdout
+    curls = [line.strip() for line in result.stdout.splitlines() if line.strip().startswith("curl ")]
+    assert curls and all(line.endswith("/initiateVerification") or line.endswith("/validateOtp") for line in curls)
+
+
+def test_a_check_is_counted_only_where_it_applied(tmp_path: Path) -> None:
+    with serve(conformant) as url:
+        result = contract_check("--base-url", url, "--mode", "negative", "--max-examples", "10", "--seed", "3",
+                                "--report-dir", str(tmp_path), env=CREDENTIALS)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = summary(tmp_path)["checks"]
+    for operation in checks.values():
+        every_case = operation["content_type_conformance"]["passed"]
+        # Only the few positive cases (the spec's own examples) are judged by the positive check; before, every
+        # case of the run counted as a pass of it.
+        assert operation.get("positive_data_acceptance", {"passed": 0})["passed"] * 5 < every_case, operation
+        assert operation.get("success_envelope", {"passed": 0})["passed"] * 5 < every_case, operation
+        assert operation["negative_data_rejection"]["passed"] > every_case // 2

@@ -54,6 +54,7 @@ def summary(result: RunResult) -> dict[str, Any]:
                 "title": v.title,
                 "message": v.message,
                 "status": v.status,
+                "field": v.field,
                 "occurrences": v.occurrences,
                 "reproduce": v.reproduce,
             }
@@ -70,23 +71,25 @@ def summary(result: RunResult) -> dict[str, Any]:
 
 
 def junit(result: RunResult) -> bytes:
+    """One test case per check that passed everywhere it applied, one failing test case per violation: the
+    same failure count as the console, summary.json and summary.md."""
+    failing = {(v.operation, v.check) for v in result.violations}
+    passing = sorted(key for key in result.checks if key not in failing)
     suite = ET.Element(
         "testsuite",
         name="juspay-contract",
-        tests=str(len(result.checks)),
-        failures=str(sum(1 for _, failed in result.checks.values() if failed)),
+        tests=str(len(passing) + len(result.violations)),
+        failures=str(len(result.violations)),
         errors=str(len(result.errors) + (1 if result.outage else 0)),
         time=f"{result.duration_s:.3f}",
     )
-    by_key: dict[tuple[str, str], list[str]] = {}
+    for operation, check in passing:
+        ET.SubElement(suite, "testcase", classname=operation, name=check)
     for v in result.violations:
-        by_key.setdefault((v.operation, v.check), []).append(f"{v.title}\n{v.message}\nReproduce: {v.reproduce}")
-    for (operation, check), (_, failed) in sorted(result.checks.items()):
-        case = ET.SubElement(suite, "testcase", classname=operation, name=check)
-        if failed:
-            details = by_key.get((operation, check), [])
-            failure = ET.SubElement(case, "failure", message=f"{failed} failing case(s)")
-            failure.text = "\n\n".join(details)
+        where = f" at {v.field}" if v.field else ""
+        case = ET.SubElement(suite, "testcase", classname=v.operation, name=f"{v.check}: {v.title}{where}")
+        failure = ET.SubElement(case, "failure", message=f"{v.title}{where} ({v.occurrences} case(s))")
+        failure.text = f"{v.message}\nReproduce: {v.reproduce}"
     for error in result.errors + ([f"target unreachable: {result.outage}"] if result.outage else []):
         case = ET.SubElement(suite, "testcase", classname="harness", name="run")
         ET.SubElement(case, "error", message=error[:200]).text = error
@@ -101,7 +104,11 @@ def markdown(data: dict[str, Any]) -> str:
         f"## {icon} Juspay contract check: {data['outcome'].replace('_', ' ')}",
         "",
         f"Target: `{data['target']}` · profile `{data['profile']}` · seed `{data['seed']}` · "
-        f"{data['cases']} cases, {data['requests']} requests in {data['duration_s']} s",
+        f"{data['cases']} cases, {data['requests']} requests in {data['duration_s']} s · "
+        f"**{data['failures']} violation(s)**",
+        "",
+        "The table counts, per check, the cases it judged (a check with nothing to say about a case, such as "
+        "`positive_data_acceptance` on a negative case, is not counted).",
         "",
     ]
     if data["outage"] and data["violations"]:
@@ -128,8 +135,10 @@ def markdown(data: dict[str, Any]) -> str:
     if data["violations"]:
         lines += ["### Violations", ""]
         for v in data["violations"]:
+            where = f" at `{v['field']}`" if v.get("field") else ""
             lines += [
-                f"- **{v['operation']} · `{v['check']}`** ({v['occurrences']}×, status {v['status']}): {v['title']}",
+                f"- **{v['operation']} · `{v['check']}`**{where} ({v['occurrences']}×, status {v['status']}): "
+                f"{v['title']}",
                 "",
                 "  ```",
                 *[f"  {line}" for line in v["message"].splitlines()[:8]],
@@ -165,8 +174,9 @@ def console(data: dict[str, Any]) -> str:
     if data.get("budget_exhausted"):
         lines.append("  stopped early: the request budget was spent (raise --budget to test more)")
     for v in data["violations"][:10]:
-        lines.append(f"  ✗ {v['operation']} {v['check']}: {v['title']} ({v['occurrences']}×)")
-        lines.append(f"      {v['reproduce'][:300]}")
+        where = f" at {v['field']}" if v.get("field") else ""
+        lines.append(f"  ✗ {v['operation']} {v['check']}{where}: {v['title']} ({v['occurrences']}×)")
+        lines.append(f"      {v['reproduce']}")
     if len(data["violations"]) > 10:
         lines.append(f"  … {len(data['violations']) - 10} more in summary.md")
     if data["outage"]:

@@ -47,6 +47,7 @@ class Violation:
     reproduce: str
     status: int | None
     occurrences: int = 1
+    field: str = ""  # JSON pointer of the offending part of the body, for schema violations
 
 
 @dataclass
@@ -345,6 +346,18 @@ def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, pr
         result.outage = result.outage or "the target stopped responding"
 
 
+def _applies(check: str, case: Any, status: int | None) -> bool:
+    """Whether a check that passed had anything to judge in this case: schemathesis records a pass for every
+    check it ran, even those that return early because the case is not theirs (a negative case for
+    positive_data_acceptance). Counting those would show "290/290" for a check that judged nothing."""
+    mode = case.meta.generation.mode if case.meta is not None else None
+    if check == "positive_data_acceptance":
+        return mode is GenerationMode.POSITIVE
+    if check == "negative_data_rejection":
+        return mode is GenerationMode.NEGATIVE
+    return True
+
+
 def _caused_by(value: BaseException, kind: type[BaseException]) -> bool:
     cause: BaseException | None = value
     while cause is not None:
@@ -387,7 +400,12 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
     per_check = Counter((v.operation, v.check) for v in result.violations)
     for case_id, nodes in recorder.checks.items():
         operation = operation_id(recorder.cases[case_id].value)
+        case = recorder.cases[case_id].value
+        interaction = recorder.interactions.get(case_id)
+        status = interaction.response.status_code if interaction and interaction.response else None
         for node in nodes:
+            if node.failure_info is None and not _applies(node.name, case, status):
+                continue  # a check that had nothing to say about this case is not a pass
             tally = result.checks.setdefault((operation, node.name), [0, 0])
             if node.failure_info is None:
                 tally[0] += 1
@@ -396,6 +414,8 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
             failure = node.failure_info.failure
             message = redactor.text(str(failure.message))[:800]
             title = redactor.text(str(failure.title))
+            path = getattr(failure, "instance_path", None)
+            field = "/" + "/".join(str(p) for p in path) if path is not None else ""
             key = (operation, node.name, title, message)
             if key in seen:
                 seen[key].occurrences += 1
@@ -403,10 +423,10 @@ def _collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
             per_check[(operation, node.name)] += 1
             if per_check[(operation, node.name)] > MAX_EXAMPLES_PER_CHECK:
                 continue
-            interaction = recorder.interactions.get(failure.case_id or case_id)
-            status = interaction.response.status_code if interaction and interaction.response else None
-            reproduce = curl(interaction.request, redactor) if interaction else ""
-            seen[key] = Violation(operation, node.name, title, message, reproduce, status)
+            failed = recorder.interactions.get(failure.case_id or case_id)
+            failed_status = failed.response.status_code if failed and failed.response else None
+            reproduce = curl(failed.request, redactor) if failed else ""
+            seen[key] = Violation(operation, node.name, title, message, reproduce, failed_status, field=field)
             result.violations.append(seen[key])
     return generated
 
