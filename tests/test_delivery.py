@@ -21,10 +21,27 @@ SWAGGER2 = spec.ROOT / "tests" / "fixtures" / "swagger2.yaml"
 DOCUMENT = spec.load()
 
 
-def script(name: str, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=300, cwd=cwd
+def script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`scripts/NAME ARGS` through its command's own entry point, in this process (output captured): the same
+    code path minus an interpreter start. `test_spec_diff_cli`'s first call keeps a real subprocess."""
+    from contextlib import redirect_stderr, redirect_stdout
+    from io import StringIO
+
+    from juspay_kit.cli import run
+    from juspay_kit.commands import fetch_spec, spec_diff
+
+    main = {"fetch_spec.py": fetch_spec.main, "spec_diff.py": spec_diff.main}[name]
+    out, err = StringIO(), StringIO()
+    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exited:
+        run(main, list(args))
+    code = exited.value.code
+    return subprocess.CompletedProcess(
+        [name, *args], code if isinstance(code, int) else 2, out.getvalue(), err.getvalue()
     )
+
+
+def script_process(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(SCRIPTS / name), *args], capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture
@@ -92,7 +109,7 @@ def test_refresh_from_a_loopback_http_server(workspace: Path) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/swagger?document=trigger-otp"
         result = fetch(workspace, url)
@@ -304,7 +321,7 @@ def test_spec_diff_cli(tmp_path: Path) -> None:
             mutate(lambda d: schemas(d)["OtpLimits"]["properties"]["codeExpiration"].__setitem__("type", "string"))
         )
     )
-    report = script("spec_diff.py", str(spec.SPEC_PATH), str(new))
+    report = script_process("spec_diff.py", str(spec.SPEC_PATH), str(new))
     assert report.returncode == 0 and "response-type-changed" in report.stdout and "**1 breaking**" in report.stdout
     gate = script("spec_diff.py", str(spec.SPEC_PATH), str(new), "--fail-on-breaking")
     assert gate.returncode == 1

@@ -135,7 +135,7 @@ def _github_stand_in(listed: dict[str, list[dict[str, Any]]]) -> Any:
     @contextmanager
     def running() -> Any:
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         try:
             yield f"http://127.0.0.1:{server.server_address[1]}", calls
         finally:
