@@ -11,7 +11,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from juspay_kit.contract.redact import Redactor
-from juspay_kit.contract.runner import RunResult
+from juspay_kit.contract.results import RunResult
 from juspay_kit.errors import UsageError
 
 CHECK_ORDER = (

@@ -1,0 +1,139 @@
+"""The run's view of each request schemathesis sends: budget, fresh OTP sessions, no environment proxy.
+
+schemathesis 4.32.5 dispatches `before_call` globally only, so this module holds the one hook and the
+state it serves. The state is the stack of active runs (`active()`), not a ContextVar: schemathesis sends
+from worker threads it starts itself (`threading.Thread`), and on Python 3.11 a new thread begins with an
+empty context, so a ContextVar set by the run would be invisible in the hook. `active()` pushes the run's
+controller and always pops it; the hook serves the innermost run.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import schemathesis
+from schemathesis.generation import GenerationMode
+
+from juspay_kit.contract.checks import operation_id  # importing checks also registers them
+from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.settings import Settings
+from juspay_kit.errors import BudgetExhausted
+
+
+class Controller:
+    """The active run's view of each request schemathesis is about to send."""
+
+    def __init__(self, settings: Settings, base_url: str, redactor: Redactor) -> None:
+        self.settings = settings
+        self.base_url = base_url
+        self.redactor = redactor
+        self.sent = 0
+        self.primed = 0
+        self.priming_failures = 0
+        self.exhausted = False
+        self._http: httpx.Client | None = None
+
+    def before_call(self, case: Any) -> None:
+        if self.settings.budget and self.sent >= self.settings.budget:
+            # Refuse every further request rather than stopping the engine: a stop would drop the
+            # current scenario's recorded (and already checked) cases from the report.
+            self.exhausted = True
+            raise BudgetExhausted(f"request budget of {self.settings.budget} reached")
+        self.sent += 1
+        if self.settings.profile.primes:
+            self._prime(case)
+
+    def _prime(self, case: Any) -> None:
+        """Give a positive case a fresh session; for Validate OTP, trigger it and take the code from the inbox."""
+        meta = case.meta
+        if meta is None or meta.generation.mode is not GenerationMode.POSITIVE or not isinstance(case.body, dict):
+            return
+        if "clientReferenceId" not in case.body:
+            return
+        self.primed += 1
+        case.body["clientReferenceId"] = f"contract-{self.settings.seed}-{self.primed}"
+        if operation_id(case) == "validateOtp":
+            otp = self._issue_code(case.body)
+            if otp is None:
+                self.priming_failures += 1  # the case goes out unprimed and the checks judge the answer
+            else:
+                case.body["otpValue"] = otp
+
+    def _issue_code(self, body: dict[str, Any]) -> str | None:
+        http = self._client()
+        ids = {name: body[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
+        try:
+            sent = http.post("/initiateVerification", json={**ids, "stepUpRequestId": "cHJpbWU="})
+            if sent.status_code != 200:
+                return None
+            inbox = http.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
+            if inbox.status_code != 200:
+                return None
+            otp = str(inbox.json()["otpValue"])
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return None
+        self.redactor.add_otp(otp)
+        return otp
+
+    def _client(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(
+                base_url=self.base_url,
+                auth=httpx.BasicAuth(self.settings.api_key, ""),
+                headers={"x-merchantid": self.settings.merchant_id},
+                timeout=self.settings.request_timeout,
+                trust_env=False,
+            )
+        return self._http
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+
+_ACTIVE: list[Controller] = []
+_LOCK = threading.Lock()
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Global hook (schemathesis dispatches before_call globally only); acts for the active run alone."""
+    with _LOCK:
+        controller = _ACTIVE[-1] if _ACTIVE else None
+    if controller is not None:
+        controller.before_call(case)
+
+
+PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}  # any case
+
+
+@contextmanager
+def without_proxy_variables() -> Iterator[None]:
+    """No environment proxy for the duration of a run. requests (under schemathesis, including the probes its
+    checks send on their own sessions) reads HTTP(S)_PROXY/ALL_PROXY on every call; the run's traffic and
+    its Authorization header must never pass through a proxy, so the variables are set aside and restored."""
+    saved = {name: os.environ.pop(name) for name in list(os.environ) if name.lower() in PROXY_VARIABLES}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+@contextmanager
+def active(settings: Settings, base_url: str, redactor: Redactor) -> Iterator[Controller]:
+    """Make this run's controller the one the global before_call hook serves; no environment proxy meanwhile."""
+    controller = Controller(settings, base_url, redactor)
+    with _LOCK:
+        _ACTIVE.append(controller)
+    try:
+        with without_proxy_variables():
+            yield controller
+    finally:
+        with _LOCK:
+            _ACTIVE.remove(controller)
+        controller.close()
