@@ -6,6 +6,7 @@
    (same harness profile, no priming, no shrinking, no rate limit), interleaved rounds.
 3. Client cost: `JuspayClient.trigger_otp` calls/s versus raw httpx posting the same JSON on the same
    connection pool to the embedded mock, one caller, interleaved rounds.
+6. The suite: wall time of `pytest -n 2` (what `make test` runs after lint and type checks); target 90 s.
 5. Hostile load on the mock: memory of 10,000 sessions at the identifier bound (256 characters), and the
    latency of valid requests while 300 slow clients hold connections with unfinished request heads.
 4. Proxy cost: `juspay-proxy` in front of the embedded mock versus the mock directly, same load, interleaved:
@@ -372,6 +373,16 @@ def slow_clients_latency(clients: int = 300, calls: int = 200) -> dict[str, Any]
             "max_ms": round(max(times), 2)}  # fmt: skip
 
 
+def suite_wall_time() -> dict[str, Any]:
+    """Seconds for the project's own test suite, as `make test` runs it."""
+    started = time.monotonic()
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=900)  # fmt: skip
+    seconds = round(time.monotonic() - started, 1)
+    last = ran.stdout.strip().splitlines()[-1] if ran.stdout.strip() else ""
+    return {"seconds": seconds, "passed": ran.returncode == 0, "result": last}
+
+
 def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str, Any]:
     from juspay_kit.mock.process import running_mock
 
@@ -428,6 +439,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
         results["client"] = client_cost(mock.url, max(rounds, 3))
     results["proxy"] = proxy_cost(wrk_bin, rounds, seconds)
     results["hostile"] = {"memory": session_memory(), "slow_clients": slow_clients_latency()}
+    results["suite"] = suite_wall_time()
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),
         "constant_cases_per_s": round(statistics.median(constant_fuzz), 1),

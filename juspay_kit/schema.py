@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -68,3 +69,11 @@ class ResponseSchemas:
         if validator is None:
             return [f"status {status} is not documented for {operation_id}"]
         return [error.message for error in validator.iter_errors(body)]
+
+
+@functools.cache
+def shared() -> ResponseSchemas:
+    """The vendored spec's response schemas, compiled once per process."""
+    from juspay_kit import spec
+
+    return ResponseSchemas(spec.load())

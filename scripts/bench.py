@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"bound -> {memory['worst_case_mb']} MB at the {memory['max_sessions']}-session cap; with "
           f"{slow['slow_clients']} slow clients a valid request takes {slow['median_ms']} ms median, "
           f"{slow['max_ms']} ms max")  # fmt: skip
+    suite = results["suite"]
+    print(f"suite:    pytest -n 2 took {suite['seconds']} s ({suite['result']}); target < 90 s")
+    ok = ok and suite["passed"] and suite["seconds"] < 90
     return EXIT_OK if ok else EXIT_VIOLATION
 
 

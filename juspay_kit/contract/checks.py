@@ -11,10 +11,9 @@ from typing import Any
 import schemathesis
 from schemathesis.generation import GenerationMode
 
-from juspay_kit import spec
-from juspay_kit.schema import ResponseSchemas
+from juspay_kit.schema import shared
 
-_SCHEMAS = ResponseSchemas(spec.load())
+_SCHEMAS = shared()
 _REFUSALS = {"triggerOtp": "TriggerOtpRefusal", "validateOtp": "ValidateOtpRefusal"}
 _REFUSAL_STATUSES = {400, 403, 409, 429}
 CUSTOM_CHECKS = ("success_envelope", "positive_refusal_documented")

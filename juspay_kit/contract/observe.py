@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from juspay_kit import spec
-from juspay_kit.schema import ResponseSchemas
+from juspay_kit.schema import ResponseSchemas, shared
 
 COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
 ENVELOPES = {
@@ -55,7 +55,7 @@ class Evidence:
 class Observations:
     def __init__(self, document: dict[str, Any] | None = None) -> None:
         self.document = document or spec.load()
-        self.schemas = ResponseSchemas(self.document)
+        self.schemas = ResponseSchemas(self.document) if document is not None else shared()
         self.evidence: dict[str, Evidence] = defaultdict(Evidence)
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.counter_types: Counter[str] = Counter()

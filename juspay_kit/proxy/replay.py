@@ -13,7 +13,6 @@ replays too. Without the controls, an exchange that needs the real code cannot b
 from __future__ import annotations
 
 import base64
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,13 +21,12 @@ from typing import Any
 
 import httpx
 
-from juspay_kit import spec
 from juspay_kit.contract.redact import OTP_MASK, Redactor
 from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
-from juspay_kit.schema import ResponseSchemas
+from juspay_kit.schema import ResponseSchemas, shared
 
 
 @dataclass
@@ -85,9 +83,8 @@ class ReplayResult:
         }
 
 
-@functools.cache
 def _schemas() -> ResponseSchemas:
-    return ResponseSchemas(spec.load())
+    return shared()
 
 
 def refusal_code(body: Any) -> str | None:
