@@ -161,28 +161,26 @@ class Observations:
         return report
 
     def conflict_report(self) -> dict[str, dict[str, Any]]:
-        observed = dict(sorted(self.counter_types.items()))
-        if not observed:
-            verdict = "not_observed"
-        elif set(observed) == {"integer"}:
-            verdict = "target follows the decision (integer, as in the wire sample)"
-        elif set(observed) == {"numeric_string"}:
-            verdict = "target contradicts the decision: it sends strings, as the field table says"
-        else:
-            verdict = "target is inconsistent: " + ", ".join(sorted(observed))
-        casing = dict(sorted(self.counter_casing.items()))
-        if not casing:
-            casing_verdict = "not_observed"
-        elif set(casing) == {"lowerCamel"}:
-            casing_verdict = "target follows the decision (lowerCamel, as in the wire sample)"
-        elif set(casing) == {"field-table casing"}:
-            casing_verdict = "target contradicts the decision: it uses the field table's casing"
-        else:
-            casing_verdict = "target is inconsistent: " + ", ".join(sorted(casing))
         return {
-            "otp-counters-type": {"decision": "integer", "observed": observed, "verdict": verdict},
-            "otp-counters-casing": {"decision": "lowerCamel", "observed": casing, "verdict": casing_verdict},
-        }
+            "otp-counters-type": _decided("integer", self.counter_types, "integer", "numeric_string",
+                                          "it sends strings, as the field table says"),
+            "otp-counters-casing": _decided("lowerCamel", self.counter_casing, "lowerCamel", "field-table casing",
+                                            "it uses the field table's casing"),
+        }  # fmt: skip
+
+
+def _decided(decision: str, seen: Counter[str], follows: str, contradicts: str, how: str) -> dict[str, Any]:
+    """The verdict on one recorded contradiction, from what the target was seen to send."""
+    observed = dict(sorted(seen.items()))
+    if not observed:
+        verdict = "not_observed"
+    elif set(observed) == {follows}:
+        verdict = f"target follows the decision ({decision}, as in the wire sample)"
+    elif set(observed) == {contradicts}:
+        verdict = f"target contradicts the decision: {how}"
+    else:
+        verdict = "target is inconsistent: " + ", ".join(sorted(observed))
+    return {"decision": decision, "observed": observed, "verdict": verdict}
 
 
 def _kind(value: Any) -> str:

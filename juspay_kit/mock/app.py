@@ -163,15 +163,7 @@ class MockApp:
             await _respond(send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                if self._on_startup is not None:
-                    self._on_startup()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, self._on_startup)
 
     # ---- request checks -------------------------------------------------------------------------------
 
@@ -309,6 +301,23 @@ class MockApp:
             self.store.clock.advance(float(seconds))
             return 200, {"advancedSeconds": seconds}
         return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {action[:50]}")
+
+
+async def lifespan(
+    receive: Receive, send: Send, on_startup: Callable[[], None] | None, on_shutdown: Callable[[], None] | None = None
+) -> None:
+    """Answer the ASGI lifespan protocol, calling the hooks given (the mock's and the proxy's)."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            if on_startup is not None:
+                on_startup()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if on_shutdown is not None:
+                on_shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _check_content_type(value: bytes | None) -> None:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from juspay_kit.contract.redact import Redactor
-from juspay_kit.mock.app import CONTROL_PREFIX
+from juspay_kit.mock.app import CONTROL_PREFIX, lifespan
 from juspay_kit.proxy import cassette
 from juspay_kit.proxy.checks import ExchangeChecker
 from juspay_kit.proxy.upstream import Answer, Upstream, UpstreamError
@@ -77,16 +77,7 @@ class ProxyApp:
             await self._exchange(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                if self._on_startup is not None:
-                    self._on_startup()
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                self._upstream.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, self._on_startup, self._upstream.close)
 
     async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
