@@ -337,3 +337,11 @@ def test_a_cassette_cannot_steer_a_replay_elsewhere(
         run(replay_command.main, [str(hostile), "--report-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert exited.value.code == 2 and problem in err and not (tmp_path / "replay.json").exists()
+
+
+def test_a_body_over_the_proxy_limit_is_refused_and_not_forwarded() -> None:
+    with serve(broken_servers.conformant, credentials=(KEY, MERCHANT)) as upstream, proxying(upstream) as (url, app, _):
+        with httpx.Client(base_url=url, trust_env=False) as http:
+            answer = http.post("/validateOtp", content=b"x" * (2 * 1024 * 1024), headers=headers())
+    assert answer.status_code == 413 and "not forwarded" in answer.json()["proxyError"]
+    assert app.exchanges == 0
