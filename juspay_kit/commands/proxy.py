@@ -76,8 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     import uvicorn
 
+    from juspay_kit.mock.protocol import ConnectionLimits, guarded
+
     config = uvicorn.Config(
         app,
+        http=guarded(ConnectionLimits()),  # the mock's guarded connections: bounded heads, idle timeout, a cap
         lifespan="on",
         access_log=False,
         log_level="warning",
