@@ -47,6 +47,12 @@ API_KEY = "bench_key_" + "0" * 8
 MERCHANT = "bench_merchant"
 
 
+def api_headers() -> dict[str, str]:
+    """What every benchmark request sends: Basic auth with the bench key, the merchant, JSON."""
+    basic = base64.b64encode(f"{API_KEY}:".encode()).decode()
+    return {"Authorization": f"Basic {basic}", "x-merchantid": MERCHANT, "Content-Type": "application/json"}
+
+
 @dataclass
 class Load:
     requests_per_s: float
@@ -217,8 +223,7 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
     from juspay_visa_agentic_client import JuspayClient
 
     step_up = "Y2UyOWU0N2E1NGYzNGM2OTY4MjQxZTZhYzkxMTNkMDE="
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
-               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    headers = api_headers()
     client_rates: list[float] = []
     raw_rates: list[float] = []
     with httpx.Client(timeout=10) as pool:
@@ -276,8 +281,7 @@ def running_proxy(upstream: str) -> Iterator[str]:
 
 def median_latency_ms(url: str, calls: int, prefix: str) -> float:
     """Median round trip of one sequential caller posting valid Trigger OTP requests on one connection."""
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
-               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    headers = api_headers()
     times = []
     with httpx.Client(base_url=url, timeout=10, trust_env=False) as http:
         for index in range(calls):
@@ -346,8 +350,7 @@ def slow_clients_latency(clients: int = 300, calls: int = 200) -> dict[str, Any]
 
     from juspay_kit.mock.process import running_mock
 
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{API_KEY}:".encode()).decode(),
-               "x-merchantid": MERCHANT, "Content-Type": "application/json"}  # fmt: skip
+    headers = api_headers()
     times: list[float] = []
     with running_mock(API_KEY, MERCHANT) as mock:
         host, port = mock.url.removeprefix("http://").rsplit(":", 1)

@@ -131,7 +131,7 @@ def swagger2_to_openapi3(doc: dict[str, Any]) -> dict[str, Any]:
         shared = item.get("parameters", [])  # path-level parameters apply to every operation of the path
         out["paths"][path] = {}
         for key, value in item.items():
-            if key in HTTP_METHODS:
+            if key in spec.HTTP_METHODS:
                 operation = {**value, "parameters": _merged(shared, value.get("parameters", []))}
                 if not operation["parameters"]:
                     del operation["parameters"]
@@ -154,9 +154,6 @@ def swagger2_to_openapi3(doc: dict[str, Any]) -> dict[str, Any]:
     if components:
         out["components"] = components
     return out
-
-
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 
 
 def _merged(shared: list[Any], own: list[Any]) -> list[Any]:
@@ -321,9 +318,7 @@ def refresh(source: str, spec_path: Path = spec.SPEC_PATH, patches_dir: Path = P
     if current == text:  # nothing changed: the repository stays byte for byte as it was
         return {**record, "unchanged": True}
     existing["source"] = record
-    _write_together(
-        {spec_path: text, provenance_path: json.dumps(existing, indent=2, sort_keys=True, ensure_ascii=False) + "\n"}
-    )
+    _write_together({spec_path: text, provenance_path: spec.provenance_text(existing)})
     return record
 
 

@@ -6,12 +6,20 @@ import functools
 from typing import Any
 
 
-def _follow(document: dict[str, Any], ref: str) -> Any:
-    if not ref.startswith("#/"):
+def follow(document: Any, ref: str) -> Any:
+    """The node a local `$ref` ("#/a/b") points at; ValueError for a non-local one, KeyError when it points
+    at nothing."""
+    if not ref.startswith("#"):
         raise ValueError(f"only local references are supported, got {ref!r}")
     node: Any = document
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
+    for part in ref[2:].split("/") if ref not in ("#", "#/") else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise KeyError(ref)
     return node
 
 
@@ -19,7 +27,7 @@ def resolve(document: dict[str, Any], node: Any) -> Any:
     """A copy of `node` with every local `$ref` replaced by its target (the document has no cycles)."""
     if isinstance(node, dict):
         if "$ref" in node:
-            return resolve(document, _follow(document, node["$ref"]))
+            return resolve(document, follow(document, node["$ref"]))
         return {key: resolve(document, value) for key, value in node.items()}
     if isinstance(node, list):
         return [resolve(document, value) for value in node]
@@ -58,6 +66,14 @@ class ResponseSchemas:
 
     def documented(self, operation_id: str, status: int) -> bool:
         return (operation_id, str(status)) in self._validators
+
+    def request_validator(self, operation_id: str) -> Any:
+        """The compiled request-body validator of an operation."""
+        return self._requests[operation_id]
+
+    def response_validator(self, operation_id: str, status: int) -> Any:
+        """The compiled validator of the documented answer, or None for an undocumented status."""
+        return self._validators.get((operation_id, str(status)))
 
     def request_errors(self, operation_id: str, body: Any) -> list[str]:
         """JSON pointers of the places where a request body breaks the operation's request schema."""

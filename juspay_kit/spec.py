@@ -20,6 +20,7 @@ IN_CHECKOUT = (ROOT / "spec" / "openapi.yaml").is_file()
 SPEC_PATH = ROOT / "spec" / "openapi.yaml" if IN_CHECKOUT else PACKAGED_SPEC_PATH
 WRITABLE_SPEC_PATH = SPEC_PATH if IN_CHECKOUT else Path("spec") / "openapi.yaml"  # fetch's default target
 PROVENANCE_PATH = ROOT / "spec" / "provenance.json"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # operation keys of a path
 
 
 MAX_EXPANDED = 4_000_000  # characters and nodes of a document with every alias expanded (the spec: ~40,000)
@@ -153,20 +154,16 @@ def load_valid(path: Path = SPEC_PATH) -> dict[str, Any]:
 def check_refs(document: dict[str, Any], path: Path | str = "the document") -> None:
     """Every `$ref` local ("#/..."), resolvable, and free of cycles; SpecError naming the first that is not.
     The tools inline references, so an external, dangling or recursive one must stop them with a message."""
+    from juspay_kit.schema import follow
+
     targets: dict[str, Any] = {}
 
-    def follow(ref: str) -> Any:
+    def target(ref: str) -> Any:
         if ref not in targets:
-            node: Any = document
-            for part in ref[2:].split("/") if ref != "#" else []:
-                key = part.replace("~1", "/").replace("~0", "~")
-                if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-                    node = node[int(key)]
-                elif isinstance(node, dict) and key in node:
-                    node = node[key]
-                else:
-                    raise SpecError(f"{path}: $ref {ref[:120]!r} points at nothing")
-            targets[ref] = node
+            try:
+                targets[ref] = follow(document, ref)
+            except KeyError:
+                raise SpecError(f"{path}: $ref {ref[:120]!r} points at nothing") from None
         return targets[ref]
 
     def walk(node: Any, chain: tuple[str, ...]) -> None:
@@ -179,7 +176,7 @@ def check_refs(document: dict[str, Any], path: Path | str = "the document") -> N
                     raise SpecError(
                         f"{path}: $ref {ref[:120]!r} refers to itself (recursive schemas are not supported)"
                     )
-                walk(follow(ref), (*chain, ref))
+                walk(target(ref), (*chain, ref))
             for key, value in node.items():
                 if key != "$ref":
                     walk(value, chain)
@@ -202,8 +199,12 @@ def read_provenance(path: Path = PROVENANCE_PATH) -> dict[str, Any]:
     return data
 
 
+def provenance_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def write_provenance(data: dict[str, Any], path: Path = PROVENANCE_PATH) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(provenance_text(data), encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -238,5 +239,5 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
     """(path, METHOD, operation) for every operation of the document."""
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            if method in {"get", "put", "post", "delete", "options", "head", "patch", "trace"}:
+            if method in HTTP_METHODS:
                 yield path, method.upper(), operation

@@ -15,8 +15,6 @@ from typing import Any
 from juspay_kit import spec
 from juspay_kit.schema import resolve
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
 
 @dataclass(frozen=True)
 class Change:
@@ -230,7 +228,7 @@ def operations(document: dict[str, Any]) -> dict[str, Operation]:
     """operationId (or "METHOD path") -> the operation, references resolved, with its path and method."""
     found = {}
     for path, item in document.get("paths", {}).items():
-        for method in HTTP_METHODS:
+        for method in spec.HTTP_METHODS:
             if method in item:
                 operation = {**resolve(document, item[method]), ROUTE_PATH: path, ROUTE_METHOD: method.upper()}
                 found[operation.get("operationId") or f"{method.upper()} {path}"] = operation

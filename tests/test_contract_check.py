@@ -4,7 +4,6 @@ rails hold (no traffic to refused targets, budgets, outages are not violations) 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -13,8 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,38 +20,19 @@ import pytest
 
 from juspay_kit.spec import ROOT
 from tests.broken_servers import API_KEY, FAULTS, MERCHANT, SANDBOX_FAULTS, conformant, serve
+from tests.commands import run_command
 
 SCRIPT = ROOT / "scripts" / "contract_check.py"
 CREDENTIALS = {"JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT}
 
 
-@dataclass
-class Ran:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def contract_check(*args: str, env: dict[str, str] | None = None) -> Ran:
-    """`juspay-contract ARGS` in this process: the console command's own entry point (`cli.run` over
-    `main`), with only `env` as JUSPAY_* variables and its output captured. The real sockets, servers and
-    schemathesis runs are unchanged; only the interpreter start is saved. `test_default_run_...` and the
+def contract_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`juspay-contract ARGS` in this process, with only `env` as JUSPAY_* variables. The real sockets, servers
+    and schemathesis runs are unchanged; only the interpreter start is saved. `test_default_run_...` and the
     refused-target tests keep real subprocesses."""
-    from juspay_kit.cli import run
     from juspay_kit.commands.contract import main
 
-    saved = dict(os.environ)
-    out, err = io.StringIO(), io.StringIO()
-    os.environ.clear()
-    os.environ.update({k: v for k, v in saved.items() if not k.startswith("JUSPAY_")} | (env or {}))
-    try:
-        with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exited:
-            run(main, list(args))
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    code = exited.value.code
-    return Ran(code if isinstance(code, int) else 2, out.getvalue(), err.getvalue())
+    return run_command(main, args, env=env or {})
 
 
 def contract_check_process(

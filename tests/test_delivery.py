@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from juspay_kit import refresh, spec, specdiff
+from tests.commands import run_command
 from tests.loopback import recording_server
 
 SCRIPTS = spec.ROOT / "scripts"
@@ -22,22 +23,11 @@ DOCUMENT = spec.load()
 
 
 def script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`scripts/NAME ARGS` through its command's own entry point, in this process (output captured): the same
-    code path minus an interpreter start. `test_spec_diff_cli`'s first call keeps a real subprocess."""
-    from contextlib import redirect_stderr, redirect_stdout
-    from io import StringIO
-
-    from juspay_kit.cli import run
+    """`scripts/NAME ARGS` through its command's entry point, in this process. `test_spec_diff_cli`'s first
+    call keeps a real subprocess."""
     from juspay_kit.commands import fetch_spec, spec_diff
 
-    main = {"fetch_spec.py": fetch_spec.main, "spec_diff.py": spec_diff.main}[name]
-    out, err = StringIO(), StringIO()
-    with redirect_stdout(out), redirect_stderr(err), pytest.raises(SystemExit) as exited:
-        run(main, list(args))
-    code = exited.value.code
-    return subprocess.CompletedProcess(
-        [name, *args], code if isinstance(code, int) else 2, out.getvalue(), err.getvalue()
-    )
+    return run_command({"fetch_spec.py": fetch_spec.main, "spec_diff.py": spec_diff.main}[name], args)
 
 
 def script_process(name: str, *args: str) -> subprocess.CompletedProcess[str]:

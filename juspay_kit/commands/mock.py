@@ -6,11 +6,11 @@ read them from GET /__mock__/inbox.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, run
+from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UsageError
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
 from juspay_kit.mock.protocol import ConnectionLimits
@@ -31,15 +31,6 @@ def seconds(text: str) -> float:
     if not 0 < value <= 3600:  # also refuses nan and inf
         raise ValueError(text)
     return value
-
-
-def _loopback(host: str) -> bool:
-    if host.lower().removesuffix(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -93,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"argument --port: {args.port} is not a port number")
     if not 0 < args.body_timeout <= 3600:
         parser.error("argument --body-timeout: must be a number of seconds in (0, 3600]")
-    if not args.no_controls and not args.expose_controls and not _loopback(args.host):
+    if not args.no_controls and not args.expose_controls and not is_loopback_host(args.host):
         parser.error(
             f"--host {args.host} is not loopback: the /__mock__/ controls would be open to the network; "
             "pass --no-controls, or --expose-controls to accept that"

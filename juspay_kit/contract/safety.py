@@ -52,7 +52,7 @@ def classify(url: str) -> TargetKind:
         raise TargetRefused("refusing the base URL: credentials belong in JUSPAY_API_KEY, not in the URL")
     if parts.query or parts.fragment:
         raise TargetRefused(f"refusing {url!r}: the base URL must not carry a query or fragment")
-    if host == "localhost" or _is_loopback_ip(host):
+    if is_loopback_host(host):
         return TargetKind.LOOPBACK
     if host == SANDBOX_HOST:
         if parts.scheme != "https" or port not in (None, 443):
@@ -68,7 +68,11 @@ def classify(url: str) -> TargetKind:
     )
 
 
-def _is_loopback_ip(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """`localhost` (with or without its trailing dot, any case) or a loopback IP literal; no DNS lookup."""
+    host = host.lower().removesuffix(".")
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

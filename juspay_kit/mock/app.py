@@ -28,7 +28,7 @@ import jsonschema_rs
 
 from juspay_kit import spec
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
-from juspay_kit.schema import resolve
+from juspay_kit.schema import shared
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -104,12 +104,11 @@ class Operation:
 
 
 def load_operations() -> dict[str, Operation]:
-    document = spec.load()
+    schemas = shared()  # request validators compiled once per process, shared with the checks and the proxy
     found = {}
-    for path, method, raw in spec.operations(document):
+    for path, method, raw in spec.operations(spec.load()):
         assert method == "POST", "the mock serves POST operations only"
-        schema = resolve(document, raw)["requestBody"]["content"]["application/json"]["schema"]
-        found[path] = Operation(raw["operationId"], jsonschema_rs.Draft202012Validator(schema))
+        found[path] = Operation(raw["operationId"], schemas.request_validator(raw["operationId"]))
     return found
 
 

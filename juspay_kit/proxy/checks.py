@@ -17,10 +17,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema_rs
-
 from juspay_kit import spec
-from juspay_kit.schema import resolve
+from juspay_kit.schema import resolve, shared
 
 REQUEST, RESPONSE = "request", "response"
 
@@ -99,25 +97,26 @@ def _basic_problem(value: str | None) -> str | None:
 class ExchangeChecker:
     """Checks one request and its answer against the spec; each method returns the violations found."""
 
-    def __init__(self, document: dict[str, Any] | None = None) -> None:
-        document = document or spec.load()
+    def __init__(self) -> None:
+        schemas = shared()  # the validators are the ones the rest of the kit compiled, once per process
+        document = spec.load()
         self._operations: dict[tuple[str, str], _Operation] = {}
         self.paths: set[str] = set()
         for path, method, raw in spec.operations(document):
             operation = resolve(document, raw)
+            operation_id = raw["operationId"]
             headers = tuple(
                 (p["name"].lower(), int(p.get("schema", {}).get("minLength", 0)))
                 for p in operation.get("parameters", [])
                 if p.get("in") == "header" and p.get("required")
             )
-            body = operation["requestBody"]["content"]["application/json"]["schema"]
             responses = {
-                int(status): jsonschema_rs.Draft202012Validator(answer["content"]["application/json"]["schema"])
-                for status, answer in operation["responses"].items()
+                int(status): schemas.response_validator(operation_id, int(status))
+                for status in operation["responses"]
                 if status.isdigit()
             }
-            compiled = _Operation(raw["operationId"], jsonschema_rs.Draft202012Validator(body), headers, responses)
-            self._operations[(method, path)] = compiled
+            request = schemas.request_validator(operation_id)
+            self._operations[(method, path)] = _Operation(operation_id, request, headers, responses)
             self.paths.add(path)
 
     def operation_id(self, method: str, path: str) -> str | None:
