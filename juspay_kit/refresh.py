@@ -32,7 +32,7 @@ import jsonpatch
 import yaml
 
 from juspay_kit import spec
-from juspay_kit.errors import RefreshError, SpecError
+from juspay_kit.errors import RefreshError, SpecError, UsageError
 
 PATCHES_PATH = spec.WRITABLE_SPEC_PATH.parent / "patches"
 
@@ -470,9 +470,16 @@ def write_derived_patches(
         (patches_dir / name).write_text(text, encoding="utf-8")
 
 
+def _derive_main(argv: Any) -> int:
+    if len(argv or []) != 2 or argv[0] != "derive":
+        raise UsageError("usage: python -m juspay_kit.refresh derive JUSPAY_DOCUMENT")
+    write_derived_patches(Path(argv[1]))
+    return 0
+
+
 if __name__ == "__main__":  # maintenance: python -m juspay_kit.refresh derive JUSPAY_DOCUMENT
     import sys
 
-    if sys.argv[1:2] != ["derive"] or len(sys.argv) != 3:
-        sys.exit("usage: python -m juspay_kit.refresh derive JUSPAY_DOCUMENT")
-    write_derived_patches(Path(sys.argv[2]))
+    from juspay_kit.cli import run
+
+    run(_derive_main, sys.argv[1:])

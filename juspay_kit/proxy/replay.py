@@ -26,7 +26,7 @@ from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
-from juspay_kit.schema import ResponseSchemas, shared
+from juspay_kit.schema import shared
 
 
 @dataclass
@@ -83,10 +83,6 @@ class ReplayResult:
         }
 
 
-def _schemas() -> ResponseSchemas:
-    return shared()
-
-
 def refusal_code(body: Any) -> str | None:
     if not isinstance(body, dict):
         return None
@@ -102,7 +98,7 @@ def refusal_code(body: Any) -> str | None:
 def outcome(operation: str | None, recorded_status: int, status: int, body: Any, is_json: bool) -> Outcome:
     valid: bool | None = None
     if is_json and operation is not None:
-        valid = not _schemas().errors(operation, recorded_status, body)
+        valid = not shared().errors(operation, recorded_status, body)
     return Outcome(status, refusal_code(body) if is_json else None, valid)
 
 
