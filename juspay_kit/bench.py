@@ -259,7 +259,7 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
 @contextmanager
 def running_proxy(upstream: str) -> Iterator[str]:
     """`juspay-proxy` as a subprocess in front of `upstream`; yields its URL, stops it with Ctrl-C."""
-    from juspay_kit.commands.proxy import READY_PREFIX
+    from juspay_kit.proxy import READY_PREFIX
 
     command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", upstream, "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -42,6 +42,30 @@ def command_parser(
     return parser
 
 
+def positive(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer of at least 0."""
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def seconds(text: str) -> float:
+    """argparse type: a finite number of seconds in (0, 3600]."""
+    value = float(text)
+    if not 0 < value <= 3600:  # also refuses nan and inf
+        raise ValueError(text)
+    return value
+
+
 def run(main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> NoReturn:
     """Run a script's main; a HarnessError becomes one line on stderr and exit code 2."""
     try:

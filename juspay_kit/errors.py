@@ -6,8 +6,11 @@
     ├── TargetRefused       the contract target is neither loopback nor the Juspay sandbox
     ├── TargetUnreachable   the target did not answer (an outage, never a contract violation)
     ├── RefreshError        the spec refresh stopped; nothing was written
-    └── BudgetExhausted     the run's request budget is spent; not an error for the run, which reports
-                            what it checked
+    ├── BudgetExhausted     the run's request budget is spent; not an error for the run, which reports
+    │                       what it checked
+    └── UpstreamError       the proxy's upstream could not be reached or broke off its answer (a 502)
+        └── StaleConnection a pooled connection the upstream had already closed: nothing was received,
+                            so the request may be sent again on a fresh connection
 
 Contract violations are not exceptions: the runner reports them and the scripts exit 1.
 """
@@ -41,3 +44,11 @@ class RefreshError(HarnessError):
 
 class BudgetExhausted(HarnessError):
     """The run's request budget is spent; the runner stops sending and reports what it checked."""
+
+
+class UpstreamError(HarnessError):
+    """The proxy's upstream could not be reached or broke off the answer; the message names the kind, never data."""
+
+
+class StaleConnection(UpstreamError):
+    """A reused connection was closed by the upstream before any byte of an answer: safe to send again."""

@@ -48,7 +48,7 @@ KEY_ORDER = [
 _RANK = {key: index for index, key in enumerate(KEY_ORDER)}
 _NAME_MAPS = {"paths", "properties", "schemas", "responses", "securitySchemes", "examples", "parameters", "content"}
 
-MAX_SOURCE_BYTES = 2 * 1024 * 1024  # the vendored document is about 30 KB
+MAX_SOURCE_BYTES = spec.MAX_SPEC_BYTES  # the vendored document is about 30 KB
 SOURCE_DEADLINE = 30.0  # seconds for the whole download, however slowly it trickles
 
 
@@ -60,14 +60,7 @@ def read_source(source: str, timeout: float = 20.0) -> bytes:
         raise RefreshError(f"{source!r} is not a valid URL or path") from None
     if scheme in ("http", "https"):
         return _download(source, timeout)
-    try:
-        with open(source, "rb") as file:  # noqa: PTH123 - a device such as /dev/zero must be read in bounds too
-            raw = file.read(MAX_SOURCE_BYTES + 1)
-    except OSError as exc:
-        raise RefreshError(f"cannot read {source}: {exc.strerror or type(exc).__name__}") from None
-    if len(raw) > MAX_SOURCE_BYTES:
-        raise RefreshError(f"{source} is larger than {MAX_SOURCE_BYTES} bytes; not a spec this tool reads")
-    return raw
+    return spec.read_bounded(source, RefreshError)
 
 
 def _download(source: str, timeout: float) -> bytes:

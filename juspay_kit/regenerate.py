@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from juspay_kit import spec
+from juspay_kit import api, spec
 from juspay_kit.errors import HarnessError, SpecError
 
 GENERATOR_VERSION = "0.29.1"
@@ -137,10 +137,11 @@ def package_context(document: dict[str, Any]) -> dict[str, Any]:
             content = _resolve_response(document, response).get("content", {}).get("application/json", {})
             documented[str(status)] = _contract_schema(content.get("schema", {}))
     schemas = {name: _contract_schema(schema) for name, schema in document["components"]["schemas"].items()}
+    facts = api.load(document)
     codes: dict[str, list[str]] = {}
-    for name, field_name in (("TriggerOtpRefusal", "errorCode"), ("ValidateOtpRefusal", "responseCode")):
-        for code in document["components"]["schemas"][name]["properties"][field_name].get("enum", []):
-            codes.setdefault(code, []).append("Trigger OTP" if name.startswith("Trigger") else "Validate OTP")
+    for facts_of in facts:
+        for code in facts_of.refusal.codes:
+            codes.setdefault(code, []).append(facts_of.summary)
     environments = {
         server["description"].split(".", 1)[0].strip().lower(): server["url"] for server in document["servers"]
     }
@@ -151,6 +152,7 @@ def package_context(document: dict[str, Any]) -> dict[str, Any]:
             {"value": code, "class_name": code.title().replace("_", ""), "operations": " and ".join(ops)}
             for code, ops in codes.items()
         ],
+        "refusal_fields": {op.operation_id: (op.refusal.code_field, op.refusal.message_field) for op in facts},
         "environments": pprint.pformat(environments, sort_dicts=False),
         "lenient_conflict": LENIENT_CONFLICT,
         "default_timeout": DEFAULT_TIMEOUT,

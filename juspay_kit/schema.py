@@ -1,26 +1,14 @@
-"""JSON-schema helpers over the vendored document: inline local `$ref`s."""
+"""JSON-schema helpers over the vendored document: inline local `$ref`s, compile the validators once."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-
-def follow(document: Any, ref: str) -> Any:
-    """The node a local `$ref` ("#/a/b") points at; ValueError for a non-local one, KeyError when it points
-    at nothing."""
-    if not ref.startswith("#"):
-        raise ValueError(f"only local references are supported, got {ref!r}")
-    node: Any = document
-    for part in ref[2:].split("/") if ref not in ("#", "#/") else []:
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            raise KeyError(ref)
-    return node
+from juspay_kit import spec
+from juspay_kit.spec import follow
 
 
 def resolve(document: dict[str, Any], node: Any) -> Any:
@@ -34,13 +22,12 @@ def resolve(document: dict[str, Any], node: Any) -> Any:
     return node
 
 
-class ResponseSchemas:
-    """The documented response schema of every (operationId, status), compiled once."""
+class Validators:
+    """The request-body schema of every operation and the response schema of every (operationId, status),
+    compiled once."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         import jsonschema_rs
-
-        from juspay_kit import spec
 
         self._validators: dict[tuple[str, str], Any] = {}
         self._requests: dict[str, Any] = {}
@@ -88,8 +75,52 @@ class ResponseSchemas:
 
 
 @functools.cache
-def shared() -> ResponseSchemas:
+def shared() -> Validators:
     """The vendored spec's response schemas, compiled once per process."""
-    from juspay_kit import spec
+    return Validators(spec.load())
 
-    return ResponseSchemas(spec.load())
+
+@dataclass(frozen=True)
+class Problem:
+    """One place where a JSON value breaks its schema, described without the value (it may be an OTP)."""
+
+    rule: str  # the JSON Schema rule broken, lowerCamel ("required", "additionalProperties", "type", ...)
+    parts: tuple[str, ...]  # where, as the keys and indexes from the root
+    missing: str | None = None  # "required": the property that is missing
+    unexpected: tuple[str, ...] = ()  # "additionalProperties": the undocumented names
+    types: tuple[str, ...] = ()  # "type": the types allowed
+
+    @property
+    def pointer(self) -> str:
+        return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in self.parts) if self.parts else "/"
+
+    def describe(self) -> tuple[str, str]:
+        """(field path, message)."""
+        if self.rule == "required":
+            return self.pointer.rstrip("/") + "/" + str(self.missing), "required field is missing"
+        if self.rule == "additionalProperties":
+            return self.pointer, "undocumented field(s): " + ", ".join(sorted(self.unexpected))[:200]
+        if self.rule == "type":
+            return self.pointer, "expected type " + " or ".join(self.types)
+        if self.rule == "enum":
+            return self.pointer, "not one of the documented values"
+        if self.rule in ("oneOfNotValid", "anyOf"):
+            return self.pointer, "matches none of the documented shapes"
+        return self.pointer, f"violates {self.rule}"
+
+
+def problems(validator: Any, instance: Any) -> Iterator[Problem]:
+    """The problems a compiled jsonschema_rs validator finds in `instance`, in its order."""
+    for error in validator.iter_errors(instance):
+        kind = error.kind
+        name = type(kind).__name__
+        rule = name[:1].lower() + name[1:]
+        parts = tuple(str(p) for p in error.instance_path)
+        if rule == "required":
+            yield Problem(rule, parts, missing=str(kind.property))
+        elif rule == "additionalProperties":
+            yield Problem(rule, parts, unexpected=tuple(str(u) for u in kind.unexpected))
+        elif rule == "type":
+            yield Problem(rule, parts, types=tuple(str(t).split(".")[-1].lower() for t in kind.types))
+        else:
+            yield Problem(rule, parts)

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from juspay_kit.errors import SpecError
+from juspay_kit.errors import HarnessError, SpecError
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository, in a checkout
 PACKAGED_SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"  # the copy a wheel installs
@@ -99,14 +99,21 @@ def load(path: Path = SPEC_PATH) -> dict[str, Any]:
 MAX_SPEC_BYTES = 2 * 1024 * 1024
 
 
-def _parse(path: Path) -> dict[str, Any]:
+def read_bounded(path: Path | str, error: type[HarnessError] = SpecError) -> bytes:
+    """A spec file's bytes, at most MAX_SPEC_BYTES (a device such as /dev/zero is read in bounds too);
+    `error` names the problem on one line."""
     try:
         with open(path, "rb") as file:  # noqa: PTH123 - bounded read: a device or a huge file is refused
             raw = file.read(MAX_SPEC_BYTES + 1)
     except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
+        raise error(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
     if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"{path} is larger than {MAX_SPEC_BYTES} bytes; not a spec this tool reads")
+        raise error(f"{path} is larger than {MAX_SPEC_BYTES} bytes; not a spec this tool reads")
+    return raw
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    raw = read_bounded(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -151,11 +158,26 @@ def load_valid(path: Path = SPEC_PATH) -> dict[str, Any]:
     return document
 
 
+def follow(document: Any, ref: str) -> Any:
+    """The node a local `$ref` ("#/a/b") points at; ValueError for a non-local one, KeyError when it points
+    at nothing."""
+    if not ref.startswith("#"):
+        raise ValueError(f"only local references are supported, got {ref!r}")
+    node: Any = document
+    for part in ref[2:].split("/") if ref not in ("#", "#/") else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
+            raise KeyError(ref)
+    return node
+
+
 def check_refs(document: dict[str, Any], path: Path | str = "the document") -> None:
     """Every `$ref` local ("#/..."), resolvable, and free of cycles; SpecError naming the first that is not.
     The tools inline references, so an external, dangling or recursive one must stop them with a message."""
-    from juspay_kit.schema import follow
-
     targets: dict[str, Any] = {}
 
     def target(ref: str) -> Any:

@@ -12,11 +12,11 @@ import pytest
 from juspay_kit import spec
 from juspay_kit.errors import HarnessError
 from juspay_kit.mock.process import RunningMock, running_mock
-from juspay_kit.schema import ResponseSchemas
+from juspay_kit.schema import Validators
 
 API_KEY = "test_api_key_5f2c"
 MERCHANT = "test_merchant"
-SCHEMAS = ResponseSchemas(spec.load())
+SCHEMAS = Validators(spec.load())
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from juspay_kit.commands import proxy as proxy_command
 from juspay_kit.commands import replay as replay_command
 from juspay_kit.contract.redact import Redactor
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
-from juspay_kit.proxy import cassette
+from juspay_kit.proxy import READY_PREFIX, cassette
 from juspay_kit.proxy.app import ProxyApp
 from juspay_kit.spec import ROOT
 from tests import broken_servers
@@ -303,8 +303,8 @@ def test_the_proxy_command_ignores_proxy_variables_and_summarises_on_ctrl_c(tmp_
         )
         assert process.stdout is not None
         ready = process.stdout.readline()
-        assert ready.startswith(proxy_command.READY_PREFIX), ready
-        url = ready[len(proxy_command.READY_PREFIX) :].split()[0]
+        assert ready.startswith(READY_PREFIX), ready
+        url = ready[len(READY_PREFIX) :].split()[0]
         with httpx.Client(base_url=url, trust_env=False) as http:
             assert _valid_trigger(http).status_code == 200
         process.send_signal(signal.SIGINT)

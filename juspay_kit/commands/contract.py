@@ -14,17 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
 from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
 from juspay_kit.errors import HarnessError, TargetUnreachable
-
-
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError(text)
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,28 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, positive, run, seconds
 from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UsageError
+from juspay_kit.mock import READY_PREFIX
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
 from juspay_kit.mock.protocol import ConnectionLimits
 from juspay_kit.mock.sessions import Limits
-
-READY_PREFIX = "Juspay mock listening on "
-
-
-def positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError(text)
-    return value
-
-
-def seconds(text: str) -> float:
-    value = float(text)
-    if not 0 < value <= 3600:  # also refuses nan and inf
-        raise ValueError(text)
-    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

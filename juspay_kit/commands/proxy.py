@@ -18,8 +18,7 @@ from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run
 from juspay_kit.errors import UsageError
-
-READY_PREFIX = "Juspay proxy listening on "
+from juspay_kit.proxy import READY_PREFIX
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     upstream = normalise(args.upstream)  # TargetRefused (exit 2) before anything listens
     from juspay_kit import __version__, spec
     from juspay_kit.contract.redact import Redactor
-    from juspay_kit.mock.server import bind, url_of
+    from juspay_kit.mock.server import bind, run_guarded, url_of
     from juspay_kit.proxy.app import ProxyApp
     from juspay_kit.proxy.cassette import CassetteWriter
 
@@ -74,23 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
         on_startup=lambda: print(f"{READY_PREFIX}{url} -> {upstream}", flush=True),
     )
-    import uvicorn
-
-    from juspay_kit.mock.protocol import ConnectionLimits, guarded
-
-    config = uvicorn.Config(
-        app,
-        http=guarded(ConnectionLimits()),  # the mock's guarded connections: bounded heads, idle timeout, a cap
-        lifespan="on",
-        access_log=False,
-        log_level="warning",
-        server_header=False,
-        date_header=False,
-        proxy_headers=False,
-    )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # uvicorn re-raises it once it has shut down
     try:
-        uvicorn.Server(config).run(sockets=[sock])
+        run_guarded(app, sock)  # the mock's guarded connections: bounded heads, idle timeout, a cap
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM: the normal way to stop
     finally:

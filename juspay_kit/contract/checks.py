@@ -11,12 +11,9 @@ from typing import Any
 import schemathesis
 from schemathesis.generation import GenerationMode
 
-from juspay_kit.schema import shared
+from juspay_kit import api, schema
 
-_SCHEMAS = shared()
-_REFUSALS = {"triggerOtp": "TriggerOtpRefusal", "validateOtp": "ValidateOtpRefusal"}
 _REFUSAL_STATUSES = {400, 403, 409, 429}
-CUSTOM_CHECKS = ("success_envelope", "positive_refusal_documented")
 
 
 def _body(response: Any) -> Any:
@@ -33,13 +30,17 @@ def operation_id(case: Any) -> str:
 
 @schemathesis.check
 def success_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
-    """A 200 answer is Juspay's "200 : Success": its `status` must be SUCCESS. (True: not applicable, so
-    schemathesis records no pass for answers this check does not judge.)"""
-    if response.status_code != 200:
+    """A 200 answer is Juspay's "200 : Success": its success field (`status`) must hold the success value
+    (SUCCESS). (True: not applicable, so schemathesis records no pass for answers this check does not judge.)"""
+    operation = api.shared().get(operation_id(case))
+    if response.status_code != 200 or operation is None:
         return True
     body = _body(response)
-    if isinstance(body, dict) and body.get("status") != "SUCCESS":
-        raise AssertionError(f"200 answer with status {body.get('status')!r}; the spec's 200 means SUCCESS")
+    if isinstance(body, dict) and not operation.is_success(body):
+        raise AssertionError(
+            f"200 answer with {operation.success_field} {body.get(operation.success_field)!r}; "
+            f"the spec's 200 means {operation.success_value}"
+        )
     return None
 
 
@@ -55,8 +56,11 @@ def positive_refusal_documented(ctx: Any, response: Any, case: Any) -> bool | No
         return True  # not applicable
     if response.status_code not in _REFUSAL_STATUSES:
         return True
-    refusal = _REFUSALS[operation_id(case)]
-    if _SCHEMAS.matches(refusal, _body(response)):
+    operation = api.shared().get(operation_id(case))
+    if operation is None:
+        return True
+    refusal = operation.refusal.envelope
+    if schema.shared().matches(refusal, _body(response)):
         return None
     raise AssertionError(
         f"valid request refused with {response.status_code} outside the {refusal} envelope: "

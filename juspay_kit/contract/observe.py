@@ -11,22 +11,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from juspay_kit import spec
-from juspay_kit.schema import ResponseSchemas, shared
+from juspay_kit import api, spec
+from juspay_kit.schema import Validators, shared
 
 COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
-ENVELOPES = {
-    "juspay-error-envelope": "JuspayError",
-    "trigger-refusal-envelope": "TriggerOtpRefusal",
-    "validate-refusal-envelope": "ValidateOtpRefusal",
-}
-# operationId -> (refusal envelope, its code field, the inferred id of the code list)
-REFUSAL_CODES = {
-    "triggerOtp": ("TriggerOtpRefusal", "errorCode", "trigger-refusal-codes"),
-    "validateOtp": ("ValidateOtpRefusal", "responseCode", "validate-refusal-codes"),
-}
-REQUEST_CLOSED = {"triggerOtp": "trigger-request-closed", "validateOtp": "validate-request-closed"}
-RESPONSE_FIELDS = {"triggerOtp": "trigger-response-fields", "validateOtp": "validate-response-fields"}
 TABLE_CASING = ("MaxOTPVerificationAllowed", "MaxOTPRequestsAllowed", "CodeExpiration")
 NOT_CHECKABLE = {"code-expiration-minutes": "the unit of codeExpiration is not visible on the wire"}
 
@@ -55,7 +43,8 @@ class Evidence:
 class Observations:
     def __init__(self, document: dict[str, Any] | None = None) -> None:
         self.document = document or spec.load()
-        self.schemas = ResponseSchemas(self.document) if document is not None else shared()
+        self.schemas = Validators(self.document) if document is not None else shared()
+        self.api = api.load(self.document) if document is not None else api.shared()
         self.evidence: dict[str, Evidence] = defaultdict(Evidence)
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.counter_types: Counter[str] = Counter()
@@ -84,9 +73,10 @@ class Observations:
                 self.evidence["network-type-visa-only"].add(
                     not accepted, f"validateOtp: networkType {network[:20]!r} got {status}"
                 )
-        if status == 200 and operation_id in RESPONSE_FIELDS:
+        operation = self.api.get(operation_id)
+        if status == 200 and operation is not None and operation.response_inferred:
             problems = self.schemas.errors(operation_id, status, body)
-            self.evidence[RESPONSE_FIELDS[operation_id]].add(
+            self.evidence[operation.response_inferred].add(
                 not problems, f"{operation_id} 200: {'; '.join(problems)[:160]}"
             )
         inferred = self.schemas.inferred.get((operation_id, str(status)))
@@ -95,8 +85,8 @@ class Observations:
             self.evidence[inferred].add(not problems, f"{operation_id} {status}: {'; '.join(problems)[:160]}")
         if status >= 400:
             self._envelopes(operation_id, status, body)
-        if negative_body and operation_id in REQUEST_CLOSED:
-            self.evidence[REQUEST_CLOSED[operation_id]].add(
+        if negative_body and operation is not None and operation.request_inferred:
+            self.evidence[operation.request_inferred].add(
                 not accepted, f"{operation_id}: a request the spec calls invalid got {status}"
             )
         if operation_id == "triggerOtp" and status == 200 and isinstance(body, dict):
@@ -114,27 +104,26 @@ class Observations:
         problems = self.schemas.request_errors("validateOtp", request_body)
         return bool(problems) and all(path == "/networkType" for path in problems)
 
-    def _refusal_code(self, operation_id: str, status: int, body: Any) -> None:
-        component, code_field, inferred = REFUSAL_CODES[operation_id]
-        code = body.get(code_field) if isinstance(body, dict) and body.get("status") != "SUCCESS" else None
-        if isinstance(code, str):
-            known = self.document["components"]["schemas"][component]["properties"][code_field].get("enum", [])
-            self.evidence[inferred].add(code in known, f"{operation_id} {status}: refusal code {code[:40]!r}")
+    def _refusal_code(self, operation: api.Operation, status: int, body: Any) -> None:
+        refusal = operation.refusal
+        code = body.get(refusal.code_field) if isinstance(body, dict) and not operation.is_success(body) else None
+        if isinstance(code, str) and refusal.codes_inferred:
+            self.evidence[refusal.codes_inferred].add(
+                code in refusal.codes, f"{operation.operation_id} {status}: refusal code {code[:40]!r}"
+            )
 
     def _envelopes(self, operation_id: str, status: int, body: Any) -> None:
-        if operation_id in REFUSAL_CODES:
-            self._refusal_code(operation_id, status, body)
-        matched = [eid for eid, component in ENVELOPES.items() if self.schemas.matches(component, body)]
+        operation = self.api.get(operation_id)
+        if operation is not None:
+            self._refusal_code(operation, status, body)
+        matched = [eid for eid, component in self.api.envelopes().items() if self.schemas.matches(component, body)]
         for eid in matched:
             self.evidence[eid].add(True, "")
-        if matched or not self.schemas.documented(operation_id, status):
+        if matched or operation is None or not self.schemas.documented(operation_id, status):
             return
-        refusal = "trigger-refusal-envelope" if operation_id == "triggerOtp" else "validate-refusal-envelope"
-        expected = {
-            401: ["juspay-error-envelope"],
-            500: ["juspay-error-envelope"],
-            400: ["juspay-error-envelope", refusal],
-        }
+        error = self.api.error_inferred or self.api.error_envelope
+        refusal = operation.refusal.envelope_inferred or operation.refusal.envelope
+        expected = {401: [error], 500: [error], 400: [error, refusal]}
         for eid in expected.get(status, [refusal]):
             self.evidence[eid].add(False, f"{operation_id} {status}: body matches no documented envelope")
 

@@ -14,26 +14,27 @@ HTTP parser cannot read, and heads that are too large or too slow, are answered 
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 import hmac
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-import jsonschema_rs
-
-from juspay_kit import spec
+from juspay_kit import api, schema
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
-from juspay_kit.schema import shared
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from juspay_kit.wire import (
+    BodyTimeout,
+    BodyTooLarge,
+    ClientGone,
+    Receive,
+    Scope,
+    Send,
+    basic_credential,
+    decode_credential,
+    lifespan,
+    read_body,
+)
 
 CONTROL_PREFIX = "/__mock__/"
 MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600  # one clock move is at most ten years: the clock stays finite
@@ -101,14 +102,15 @@ def _reject_constant(name: str) -> float:
 class Operation:
     operation_id: str
     validator: Any  # jsonschema_rs validator compiled once from the spec's request schema
+    facts: api.Operation
 
 
 def load_operations() -> dict[str, Operation]:
-    schemas = shared()  # request validators compiled once per process, shared with the checks and the proxy
+    validators = schema.shared()  # request validators compiled once per process, shared with the proxy
     found = {}
-    for path, method, raw in spec.operations(spec.load()):
-        assert method == "POST", "the mock serves POST operations only"
-        found[path] = Operation(raw["operationId"], schemas.request_validator(raw["operationId"]))
+    for facts in api.shared():
+        assert facts.method == "POST", "the mock serves POST operations only"
+        found[facts.path] = Operation(facts.operation_id, validators.request_validator(facts.operation_id), facts)
     return found
 
 
@@ -199,47 +201,30 @@ class MockApp:
             raise RequestError(
                 400, "INVALID_INPUT", f"Request body nests deeper than {self.settings.max_depth} levels."
             )
-        error = next(iter(operation.validator.iter_errors(payload)), None)
-        if error is not None:
-            raise _schema_error(error)
+        problem = next(schema.problems(operation.validator, payload), None)
+        if problem is not None:
+            raise _schema_error(problem)
         return payload
 
     def _authorized(self, value: bytes) -> bool:
         """Basic credentials of the configured key and an empty password; constant-time comparison."""
-        scheme, _, encoded = value.strip().partition(b" ")
-        if scheme.lower() != b"basic":
-            return False
-        try:
-            decoded = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            return False
-        return hmac.compare_digest(decoded, self._credentials)
+        credential = basic_credential(value.decode("latin-1"))
+        decoded = decode_credential(credential) if credential is not None else None
+        return decoded is not None and hmac.compare_digest(decoded, self._credentials)
 
     async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         limit = self.settings.max_body_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise RequestError(400, "INVALID_INPUT", f"Request body is larger than {limit} bytes.")
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async with asyncio.timeout(self.settings.body_timeout_seconds):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise RequestError(400, "INVALID_INPUT", "Client disconnected before sending the body.")
-                    chunk = message.get("body", b"")
-                    size += len(chunk)
-                    if size > limit:
-                        raise RequestError(400, "INVALID_INPUT", f"Request body is larger than {limit} bytes.")
-                    chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
-        except TimeoutError:
+            raw = await read_body(receive, limit, self.settings.body_timeout_seconds, headers.get(b"content-length"))
+        except BodyTooLarge:
+            raise RequestError(400, "INVALID_INPUT", f"Request body is larger than {limit} bytes.") from None
+        except ClientGone:
+            raise RequestError(400, "INVALID_INPUT", "Client disconnected before sending the body.") from None
+        except BodyTimeout:
             raise RequestError(400, "INVALID_INPUT", "Request body was not received in time.") from None
-        if size == 0:
+        if not raw:
             raise RequestError(400, "MISSING_MANDATORY_PARAMETER", "Request body is missing.")
-        return b"".join(chunks)
+        return raw
 
     # ---- session rules --------------------------------------------------------------------------------
 
@@ -250,18 +235,11 @@ class MockApp:
             outcome = self.store.trigger(key, token_id)
             if outcome is Outcome.SENT:
                 return 200, self._sent_body
-            body: dict[str, Any] = {
-                "status": "FAILURE",
-                "errorCode": outcome.code,
-                "errorMessage": MESSAGES[outcome],
-                "response": None,
-            }
-            return outcome.status, json.dumps(body).encode()
+            return outcome.status, _refusal(operation.facts, outcome, response=None)
         outcome = self.store.validate(key, token_id, payload["otpValue"])
         if outcome is Outcome.BOUND:
             return 200, self._bound_body
-        body = {"status": "FAILURE", "responseCode": outcome.code, "responseMessage": MESSAGES[outcome]}
-        return outcome.status, json.dumps(body).encode()
+        return outcome.status, _refusal(operation.facts, outcome)
 
     # ---- control surface (not part of the Juspay API) ---------------------------------------------------
 
@@ -302,21 +280,11 @@ class MockApp:
         return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {action[:50]}")
 
 
-async def lifespan(
-    receive: Receive, send: Send, on_startup: Callable[[], None] | None, on_shutdown: Callable[[], None] | None = None
-) -> None:
-    """Answer the ASGI lifespan protocol, calling the hooks given (the mock's and the proxy's)."""
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            if on_startup is not None:
-                on_startup()
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            if on_shutdown is not None:
-                on_shutdown()
-            await send({"type": "lifespan.shutdown.complete"})
-            return
+def _refusal(operation: api.Operation, outcome: Outcome, **extra: Any) -> bytes:
+    """The operation's own refusal envelope for a session outcome, with its code and message fields."""
+    refusal = operation.refusal
+    body = {"status": "FAILURE", refusal.code_field: outcome.code, refusal.message_field: MESSAGES[outcome], **extra}
+    return json.dumps(body).encode()
 
 
 def _check_content_type(value: bytes | None) -> None:
@@ -331,21 +299,17 @@ def _check_content_type(value: bytes | None) -> None:
             raise RequestError(400, "INVALID_INPUT", "Only the UTF-8 charset is accepted.", "Content-Type")
 
 
-def _schema_error(error: Any) -> RequestError:
-    kind = error.kind
-    path = "/".join(str(p) for p in error.instance_path)
-    if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+def _schema_error(problem: schema.Problem) -> RequestError:
+    if problem.missing is not None:
         return RequestError(
-            400, "MISSING_MANDATORY_PARAMETER", f"Missing mandatory field: {kind.property}", kind.property
+            400, "MISSING_MANDATORY_PARAMETER", f"Missing mandatory field: {problem.missing}", problem.missing
         )
-    if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
-        names = ", ".join(sorted(kind.unexpected))[:200]
+    if problem.unexpected:
+        names = ", ".join(sorted(problem.unexpected))[:200]
         return RequestError(400, "INVALID_INPUT", f"Unknown field(s): {names}", names)
     # Name the rule, never echo the value: it may be an OTP.
-    field_name = path or "body"
-    rule = type(kind).__name__
-    rule = rule[:1].lower() + rule[1:]
-    return RequestError(400, "INVALID_INPUT", f"Invalid value for {field_name} (violates {rule})", field_name)
+    field_name = "/".join(problem.parts) or "body"
+    return RequestError(400, "INVALID_INPUT", f"Invalid value for {field_name} (violates {problem.rule})", field_name)
 
 
 async def _respond(send: Send, status: int, body: dict[str, Any], allow: bytes | None = None) -> None:

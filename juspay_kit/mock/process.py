@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
-from juspay_kit.commands.mock import READY_PREFIX
 from juspay_kit.errors import HarnessError
+from juspay_kit.mock import READY_PREFIX
 from juspay_kit.spec import ROOT
 
 

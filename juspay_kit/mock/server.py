@@ -1,9 +1,11 @@
-"""Run the mock under uvicorn, on a socket bound before start-up so port 0 picks a free port."""
+"""Serve an ASGI app (the mock's, the proxy's) under uvicorn on the guarded protocol, on a socket bound before
+start-up so port 0 picks a free port."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
@@ -42,10 +44,17 @@ def serve(
     limits: ConnectionLimits | None = None,
 ) -> None:
     """Serve until interrupted. `on_ready(url)` runs once the server accepts requests."""
-    limits = limits or ConnectionLimits()
     sock = bind(host, port)
     url = url_of(sock)
     app = MockApp(settings, on_startup=(lambda: on_ready(url)) if on_ready else None)
+    run_guarded(app, sock, limits, access_log=access_log)
+
+
+def run_guarded(
+    app: Any, sock: socket.socket, limits: ConnectionLimits | None = None, access_log: bool = False
+) -> None:
+    """Serve `app` on `sock` until interrupted, every connection under `limits` (see protocol.py)."""
+    limits = limits or ConnectionLimits()
     config = uvicorn.Config(
         app,
         http=guarded(limits),
@@ -55,5 +64,6 @@ def serve(
         timeout_keep_alive=int(limits.idle_timeout) or 1,
         server_header=False,
         date_header=False,
+        proxy_headers=False,
     )
     uvicorn.Server(config).run(sockets=[sock])

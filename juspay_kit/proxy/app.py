@@ -13,26 +13,36 @@ import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from juspay_kit.contract.redact import Redactor
-from juspay_kit.mock.app import CONTROL_PREFIX, lifespan
+from juspay_kit.errors import UpstreamError
+from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
-from juspay_kit.proxy.checks import ExchangeChecker
-from juspay_kit.proxy.upstream import Answer, Upstream, UpstreamError
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from juspay_kit.proxy.checks import Exchange, ExchangeChecker, Violation
+from juspay_kit.proxy.upstream import Answer, Upstream
+from juspay_kit.wire import BodyTooLarge, ClientGone, Receive, Scope, Send, lifespan, read_body
 
 MAX_BODY_BYTES = 1024 * 1024
 # Hop-by-hop headers (RFC 9110 section 7.6.1) and the ones the transport recomputes.
 _HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
 # `expect` too: the proxy has already read the whole body, so the upstream must not send 100 Continue.
 _NOT_FORWARDED = _HOP | {b"host", b"content-length", b"proxy-authorization", b"expect"}
+
+
+@dataclass
+class _Flight:
+    """One request's trip through the proxy, as the cassette records it."""
+
+    at: float  # seconds since the recording started, on the cassette's timeline
+    started_at: float  # wall-clock time the request was forwarded
+    clock: float  # perf_counter() then
+    query: str
+    elapsed_ms: float = 0.0
+    error: str | None = None  # why no answer came back
 
 
 class ProxyApp:
@@ -51,7 +61,6 @@ class ProxyApp:
         self.recorder = recorder
         self.redactor = redactor or Redactor()
         self.out = out or sys.stdout
-        self.timeout = timeout
         self.exchanges = 0
         self.upstream_errors = 0
         self.violations: Counter[str] = Counter()
@@ -72,108 +81,123 @@ class ProxyApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
+            await lifespan(receive, send, self._on_startup, self._upstream.close)
         elif scope["type"] == "http":
             await self._exchange(scope, receive, send)
-
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        await lifespan(receive, send, self._on_startup, self._upstream.close)
 
     async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
         path: str = scope["path"]
         raw_path: bytes = scope.get("raw_path") or path.encode()
         query: bytes = scope.get("query_string", b"")
-        body = await _read_body(receive)
-        if body is None:
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES)
+        except BodyTooLarge:
             await _answer(send, 413, {"proxyError": f"request body over {MAX_BODY_BYTES} bytes; not forwarded"})
             return
-        started_at = time.time()
-        at = time.monotonic() - self._started + self._moved
+        except ClientGone:
+            return  # the caller left before its body was complete: nothing is sent upstream
+        flight = _Flight(
+            time.monotonic() - self._started + self._moved, time.time(), time.perf_counter(), query.decode("latin-1")
+        )
         forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = raw_path + (b"?" + query if query else b"")
-        clock = time.perf_counter()
         try:
             answer = await self._upstream.request(method, target, forward, body)
         except UpstreamError as exc:
-            error = f"upstream unreachable: {exc}"
-            await _answer(send, 502, {"proxyError": error})
+            flight.error = f"upstream unreachable: {exc}"
+            await _answer(send, 502, {"proxyError": flight.error})
             self.upstream_errors += 1
-            self._print(f"upstream error: {method} {path}: {error}")
-            self._finish(scope, body, None, at, started_at, clock, error)
+            self._print(f"upstream error: {method} {path}: {flight.error}")
+            self._finish(scope, body, None, flight)
             return
         headers = [(k, v) for k, v in answer.headers if k.lower() not in _HOP and k.lower() != b"content-length"]
         headers.append((b"content-length", str(len(answer.body)).encode()))
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
-        self._finish(scope, body, answer, at, started_at, clock, None)
+        self._finish(scope, body, answer, flight)
 
-    def _finish(
-        self,
-        scope: Scope,
-        body: bytes,
-        answer: Answer | None,
-        at: float,
-        started_at: float,
-        clock: float,
-        error: str | None,
-    ) -> None:
-        """Check, print and record one exchange (after the caller has its answer)."""
-        elapsed_ms = (time.perf_counter() - clock) * 1000
-        method, path = scope["method"], scope["path"]
-        if path.startswith(CONTROL_PREFIX):
-            if path == CONTROL_PREFIX + "clock" and answer is not None and answer.status == 200:
-                self._moved += _advanced(answer.body)  # the mock's time passed: so does the cassette's
+    def _finish(self, scope: Scope, body: bytes, answer: Answer | None, flight: _Flight) -> None:
+        """After the caller has its answer: learn the secrets, check, report and record the exchange."""
+        flight.elapsed_ms = (time.perf_counter() - flight.clock) * 1000
+        if scope["path"].startswith(CONTROL_PREFIX):
+            self._follow_control(scope["path"], answer)
             return
         headers = _header_dict(scope["headers"])
+        self._learn(headers)
+        exchange = self.checker.exchange(scope["method"], scope["path"], headers, body)
+        found = self._check(exchange, answer)
+        self.exchanges += 1
+        if not found and self.recorder is None:
+            return
+        request_fields = cassette.body_fields(self.redactor, body)  # registers the OTP before anything is written
+        self._report(exchange, found)
+        if self.recorder is not None:
+            self._record(exchange, request_fields, answer is not None, found, flight)
+
+    def _follow_control(self, path: str, answer: Answer | None) -> None:
+        """A control call is neither checked nor recorded; an advance of the mock's clock moves the timeline."""
+        if path == CONTROL_PREFIX + "clock" and answer is not None and answer.status == 200:
+            self._moved += _advanced(answer.body)
+
+    def _learn(self, headers: dict[str, str]) -> None:
+        """Register the key a new Authorization value carries, so that it is masked wherever it appears."""
         authorization = headers.get("authorization")
         if authorization and authorization not in self._learned:
             if len(self._learned) < 1000:
                 self._learned.add(authorization)
             cassette.learn_secrets(self.redactor, headers)
-        found = self.checker.request(method, path, headers, body)
-        answer_headers: dict[str, str] = {}
-        response_body: bytes | None = None
+
+    def _check(self, exchange: Exchange, answer: Answer | None) -> list[Violation]:
+        found = self.checker.request(exchange)
         if answer is not None:
-            answer_headers = _header_dict(answer.headers)
-            response_body = _decoded(answer_headers.get("content-encoding"), answer.body)
-            found += self.checker.response(method, path, answer.status, answer_headers, response_body, list(found))
-        operation = self.checker.operation_id(method, path)
-        self.exchanges += 1
-        if not found and self.recorder is None:
-            return
-        request_fields = cassette.body_fields(self.redactor, body)  # registers the OTP before anything is written
+            headers = _header_dict(answer.headers)
+            body = _decoded(headers.get("content-encoding"), answer.body)
+            found += self.checker.response(exchange, answer.status, headers, body)
+        return found
+
+    def _report(self, exchange: Exchange, found: list[Violation]) -> None:
+        operation = exchange.operation.facts.operation_id if exchange.operation else None
         for violation in found:
             self.violations[violation.check] += 1
             self._print(
-                f"violation: {operation or path} {violation.direction} {violation.path}: {violation.message} "
-                f"({violation.check})"
+                f"violation: {operation or exchange.path} {violation.direction} {violation.path}: "
+                f"{violation.message} ({violation.check})"
             )
-        if self.recorder is None:
-            return
+
+    def _record(
+        self,
+        exchange: Exchange,
+        request_fields: dict[str, Any],
+        answered: bool,
+        found: list[Violation],
+        flight: _Flight,
+    ) -> None:
+        assert self.recorder is not None
         response: dict[str, Any] | None = None
-        if answer is not None:
+        if answered:
             response = {
-                "status": answer.status,
-                "headers": cassette.masked_headers(self.redactor, answer_headers),
-                **cassette.body_fields(self.redactor, response_body or b""),
+                "status": exchange.status,
+                "headers": cassette.masked_headers(self.redactor, exchange.answer_headers),
+                **cassette.body_fields(self.redactor, exchange.answer_body or b""),
             }
         self.recorder.write(
             {
                 "seq": self.exchanges,
-                "at": round(at, 3),
-                "startedAt": datetime.fromtimestamp(started_at, UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
-                "elapsedMs": round(elapsed_ms, 3),
-                "operation": operation,
+                "at": round(flight.at, 3),
+                "startedAt": datetime.fromtimestamp(flight.started_at, UTC).isoformat(timespec="milliseconds")[:-6]
+                + "Z",
+                "elapsedMs": round(flight.elapsed_ms, 3),
+                "operation": exchange.operation.facts.operation_id if exchange.operation else None,
                 "request": {
-                    "method": method,
-                    "path": path,
-                    "query": scope.get("query_string", b"").decode("latin-1"),
-                    "headers": cassette.masked_headers(self.redactor, headers, self._keys),
+                    "method": exchange.method,
+                    "path": exchange.path,
+                    "query": flight.query,
+                    "headers": cassette.masked_headers(self.redactor, exchange.headers, self._keys),
                     **request_fields,
                 },
                 "response": response,
-                "error": error,
+                "error": flight.error,
                 "violations": [v.as_dict() for v in found],
             }
         )
@@ -196,23 +220,6 @@ def _advanced(body: bytes | None) -> float:
     except (ValueError, KeyError, TypeError):
         return 0.0
     return float(seconds) if isinstance(seconds, int | float) and seconds >= 0 else 0.0
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _decoded(content_encoding: str | None, raw: bytes) -> bytes | None:

@@ -22,7 +22,6 @@ else they appear. A request that got no answer (the upstream was unreachable) ha
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import math
 import threading
@@ -31,6 +30,7 @@ from typing import IO, Any
 
 from juspay_kit.contract.redact import MASK, OTP_MASK, Redactor
 from juspay_kit.errors import UsageError
+from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
 VERSION = 1
@@ -41,11 +41,11 @@ def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
     value = headers.get("authorization")
     if not value:
         return
-    _, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
+    _, credential = split_authorization(value)
+    raw = decode_credential(credential)
     try:
-        decoded = base64.b64decode(credential, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
+        decoded = raw.decode("utf-8") if raw is not None else ""
+    except UnicodeDecodeError:
         decoded = ""
     redactor.add_api_key(decoded.partition(":")[0] if decoded else credential)
     redactor.add_api_key(credential)
@@ -57,8 +57,8 @@ def masked_headers(redactor: Redactor, headers: dict[str, str], keys: dict[str, 
     shown = {}
     for name, value in headers.items():
         if name == "authorization" and keys is not None and " " in value.strip():
-            scheme, _, credential = value.strip().partition(" ")
-            number = keys.setdefault(credential.strip(), len(keys) + 1)
+            scheme, credential = split_authorization(value)
+            number = keys.setdefault(credential, len(keys) + 1)
             shown[name] = f"{scheme} [masked-key-{number}]"
         elif name in ("authorization", "proxy-authorization", "cookie"):
             scheme = value.strip().partition(" ")[0]

@@ -1,24 +1,25 @@
-"""The checks the proxy applies to each exchange, driven by the vendored spec (compiled once per process).
+"""The checks the proxy applies to each exchange: small named functions, registered once, driven by the spec.
 
 Request:  known_operation · basic_auth · required_header · request_content_type · request_schema
-Response: not_a_server_error · status_code_conformance · content_type_conformance ·
-          response_schema_conformance · success_envelope, and, when the request broke the contract but was answered 2xx:
-          ignored_auth · missing_required_header · negative_data_rejection; a documented path answered
-          with something else than 405 for an undocumented method: unsupported_method.
+Response: ignored_auth · missing_required_header · negative_data_rejection (a request that broke the
+          contract answered 2xx) · not_a_server_error · status_code_conformance · content_type_conformance ·
+          response_schema_conformance · success_envelope; and unsupported_method (a documented path answered
+          with something else than 405 for an undocumented method).
 
-Messages name the rule and the field path, never the value: a value may be an OTP.
+`REQUEST_CHECKS` and `RESPONSE_CHECKS` list them in the order they run. Messages name the rule and the field
+path, never the value: a value may be an OTP.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from juspay_kit import spec
-from juspay_kit.schema import resolve, shared
+from juspay_kit import api, schema, spec
+from juspay_kit.schema import resolve
+from juspay_kit.wire import basic_credential, decode_credential
 
 REQUEST, RESPONSE = "request", "response"
 
@@ -36,33 +37,49 @@ class Violation:
 
 @dataclass(frozen=True)
 class _Operation:
-    operation_id: str
+    facts: api.Operation
     request: Any  # compiled request-body validator
     headers: tuple[tuple[str, int], ...]  # required header parameters: (lower-cased name, minLength)
     responses: dict[int, Any]  # status -> compiled response-body validator
 
 
-def _pointer(parts: Any) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts) if parts else "/"
+@dataclass
+class Exchange:
+    """What the checks of one exchange read. `body` of the answer is None when its encoding could not be undone."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    operation: _Operation | None
+    documented_path: bool
+    status: int = 0
+    answer_headers: dict[str, str] = field(default_factory=dict)
+    answer_body: bytes | None = None
+    sent: list[Violation] = field(default_factory=list)  # the request's own violations
+
+    def answer_json(self) -> tuple[Any, str | None]:
+        """(parsed answer, None), or (None, why not) when it is not a JSON answer the body checks can read."""
+        if not _is_json(self.answer_headers.get("content-type")):
+            return None, "content type"
+        if self.answer_body is None:
+            return None, "encoding"
+        return _json(self.answer_body)
 
 
-def describe(error: Any) -> tuple[str, str]:
-    """(field path, message) of a jsonschema_rs error, without the offending value."""
-    kind = error.kind
-    path = _pointer(list(error.instance_path))
-    rule = type(kind).__name__
-    if rule == "Required":
-        return (path.rstrip("/") + "/" + str(kind.property), "required field is missing")
-    if rule == "AdditionalProperties":
-        return (path, "undocumented field(s): " + ", ".join(sorted(str(u) for u in kind.unexpected))[:200])
-    if rule == "Type":
-        types = [str(t).split(".")[-1].lower() for t in kind.types]
-        return (path, "expected type " + " or ".join(types))
-    if rule == "Enum":
-        return (path, "not one of the documented values")
-    if rule in ("OneOfNotValid", "AnyOf"):
-        return (path, "matches none of the documented shapes")
-    return (path, f"violates {rule[:1].lower() + rule[1:]}")
+Check = Callable[[Exchange], Iterator[Violation]]
+REQUEST_CHECKS: list[Check] = []
+RESPONSE_CHECKS: list[Check] = []
+
+
+def request_check(function: Check) -> Check:
+    REQUEST_CHECKS.append(function)
+    return function
+
+
+def response_check(function: Check) -> Check:
+    RESPONSE_CHECKS.append(function)
+    return function
 
 
 def _json(raw: bytes) -> tuple[Any, str | None]:
@@ -81,25 +98,136 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is not None and content_type.split(";")[0].strip().lower() == "application/json"
 
 
-def _basic_problem(value: str | None) -> str | None:
+# ---- request ----------------------------------------------------------------------------------------------
+
+
+@request_check
+def known_operation(x: Exchange) -> Iterator[Violation]:
+    if x.operation is None:
+        where = "method" if x.documented_path else "path"
+        yield Violation("known_operation", REQUEST, x.path, f"{x.method.upper()} {x.path}: undocumented {where}")
+
+
+@request_check
+def basic_auth(x: Exchange) -> Iterator[Violation]:
+    value = x.headers.get("authorization")
+    credential = basic_credential(value)
+    decoded = decode_credential(credential) if credential is not None else None
     if value is None:
-        return "no Authorization header"
-    scheme, _, credential = value.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return "Authorization does not use the Basic scheme"
+        problem = "no Authorization header"
+    elif credential is None:
+        problem = "Authorization does not use the Basic scheme"
+    elif decoded is None or not _utf8(decoded):
+        problem = "Basic credential is not base64 of key:password"
+    else:
+        return
+    yield Violation("basic_auth", REQUEST, "Authorization", problem)
+
+
+def _utf8(raw: bytes) -> bool:
     try:
-        base64.b64decode(credential.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
-        return "Basic credential is not base64 of key:password"
-    return None
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@request_check
+def required_header(x: Exchange) -> Iterator[Violation]:
+    for name, min_length in x.operation.headers if x.operation else ():
+        value = x.headers.get(name)
+        if value is None:
+            yield Violation("required_header", REQUEST, name, "required header is missing")
+        elif len(value) < min_length:
+            yield Violation("required_header", REQUEST, name, "required header is empty")
+
+
+@request_check
+def request_content_type(x: Exchange) -> Iterator[Violation]:
+    if not _is_json(x.headers.get("content-type")):
+        yield Violation("request_content_type", REQUEST, "Content-Type", "expected application/json")
+
+
+@request_check
+def request_schema(x: Exchange) -> Iterator[Violation]:
+    payload, why = _json(x.body)
+    if why:
+        yield Violation("request_schema", REQUEST, "/", why)
+    elif x.operation is not None:
+        for problem in schema.problems(x.operation.request, payload):
+            yield Violation("request_schema", REQUEST, *problem.describe())
+
+
+# ---- response ---------------------------------------------------------------------------------------------
+
+
+@response_check
+def refused_request_accepted(x: Exchange) -> Iterator[Violation]:
+    """ignored_auth, missing_required_header, negative_data_rejection: a broken request answered 2xx, one
+    violation per distinct request check it broke."""
+    if not 200 <= x.status < 300:
+        return
+    names = {"basic_auth": "ignored_auth", "required_header": "missing_required_header"}
+    for broken in dict.fromkeys(v.check for v in x.sent):
+        check = names.get(broken, "negative_data_rejection")
+        yield Violation(check, RESPONSE, "status", f"{x.status} to a request that broke {broken}")
+
+
+@response_check
+def not_a_server_error(x: Exchange) -> Iterator[Violation]:
+    if x.status >= 500:
+        yield Violation("not_a_server_error", RESPONSE, "status", f"{x.status}: the server failed")
+
+
+@response_check
+def status_code_conformance(x: Exchange) -> Iterator[Violation]:
+    if x.operation is not None and x.status not in x.operation.responses:
+        yield Violation("status_code_conformance", RESPONSE, "status", f"{x.status} is not documented")
+
+
+@response_check
+def content_type_conformance(x: Exchange) -> Iterator[Violation]:
+    if not _is_json(x.answer_headers.get("content-type")):
+        yield Violation("content_type_conformance", RESPONSE, "Content-Type", "expected application/json")
+
+
+@response_check
+def response_schema_conformance(x: Exchange) -> Iterator[Violation]:
+    payload, why = x.answer_json()
+    if why in ("content type", "encoding"):
+        return
+    if why:
+        yield Violation("response_schema_conformance", RESPONSE, "/", why)
+        return
+    validator = x.operation.responses.get(x.status) if x.operation else None
+    if validator is not None:
+        for problem in schema.problems(validator, payload):
+            yield Violation("response_schema_conformance", RESPONSE, *problem.describe())
+
+
+@response_check
+def success_envelope(x: Exchange) -> Iterator[Violation]:
+    payload, why = x.answer_json()
+    facts = x.operation.facts if x.operation else None
+    if x.status == 200 and why is None and facts is not None and isinstance(payload, dict):
+        if not facts.is_success(payload):
+            where = "/" + facts.success_field
+            yield Violation(
+                "success_envelope",
+                RESPONSE,
+                where,
+                f"a 200 answer whose {facts.success_field} is not {facts.success_value}",
+            )
 
 
 class ExchangeChecker:
-    """Checks one request and its answer against the spec; each method returns the violations found."""
+    """Runs the registered checks on one request and its answer."""
 
-    def __init__(self) -> None:
-        schemas = shared()  # the validators are the ones the rest of the kit compiled, once per process
-        document = spec.load()
+    def __init__(self, document: dict[str, Any] | None = None) -> None:
+        # The validators are the ones the rest of the kit compiled, once per process (or this document's).
+        validators = schema.shared() if document is None else schema.Validators(document)
+        facts = api.shared() if document is None else api.load(document)
+        document = document or spec.load()
         self._operations: dict[tuple[str, str], _Operation] = {}
         self.paths: set[str] = set()
         for path, method, raw in spec.operations(document):
@@ -111,80 +239,35 @@ class ExchangeChecker:
                 if p.get("in") == "header" and p.get("required")
             )
             responses = {
-                int(status): schemas.response_validator(operation_id, int(status))
+                int(status): validators.response_validator(operation_id, int(status))
                 for status in operation["responses"]
                 if status.isdigit()
             }
-            request = schemas.request_validator(operation_id)
-            self._operations[(method, path)] = _Operation(operation_id, request, headers, responses)
+            request = validators.request_validator(operation_id)
+            found = facts.get(operation_id)
+            assert found is not None
+            self._operations[(method, path)] = _Operation(found, request, headers, responses)
             self.paths.add(path)
 
     def operation_id(self, method: str, path: str) -> str | None:
         found = self._operations.get((method.upper(), path))
-        return found.operation_id if found else None
+        return found.facts.operation_id if found else None
 
-    def request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> list[Violation]:
-        operation = self._operations.get((method.upper(), path))
-        if operation is None:
-            where = "method" if path in self.paths else "path"
-            return [Violation("known_operation", REQUEST, path, f"{method.upper()} {path}: undocumented {where}")]
-        found: list[Violation] = []
-        problem = _basic_problem(headers.get("authorization"))
-        if problem:
-            found.append(Violation("basic_auth", REQUEST, "Authorization", problem))
-        for name, min_length in operation.headers:
-            value = headers.get(name)
-            if value is None:
-                found.append(Violation("required_header", REQUEST, name, "required header is missing"))
-            elif len(value) < min_length:
-                found.append(Violation("required_header", REQUEST, name, "required header is empty"))
-        if not _is_json(headers.get("content-type")):
-            found.append(Violation("request_content_type", REQUEST, "Content-Type", "expected application/json"))
-        payload, why = _json(body)
-        if why:
-            found.append(Violation("request_schema", REQUEST, "/", why))
-        else:
-            found += [
-                Violation("request_schema", REQUEST, *describe(e)) for e in operation.request.iter_errors(payload)
-            ]
+    def exchange(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Exchange:
+        return Exchange(method, path, headers, body, self._operations.get((method.upper(), path)), path in self.paths)
+
+    def request(self, x: Exchange) -> list[Violation]:
+        if x.operation is None:  # nothing else can be judged against the spec
+            return list(known_operation(x))
+        found = [violation for check in REQUEST_CHECKS for violation in check(x)]
+        x.sent = list(found)
         return found
 
-    def response(
-        self, method: str, path: str, status: int, headers: dict[str, str], body: bytes | None, sent: list[Violation]
-    ) -> list[Violation]:
-        """Checks of the answer; `sent` are the request's own violations (an invalid request must not get 2xx).
-        A `body` of None (an encoding the proxy cannot undo) skips the body checks."""
-        operation = self._operations.get((method.upper(), path))
-        if operation is None:
-            if path in self.paths and status != 405:
+    def response(self, x: Exchange, status: int, headers: dict[str, str], body: bytes | None) -> list[Violation]:
+        """Checks of the answer (`body` None: an encoding the proxy cannot undo, so the body is not checked)."""
+        x.status, x.answer_headers, x.answer_body = status, headers, body
+        if x.operation is None:
+            if x.documented_path and status != 405:
                 return [Violation("unsupported_method", RESPONSE, "status", f"{status} for an undocumented method")]
             return []
-        found: list[Violation] = []
-        if 200 <= status < 300:
-            broken = dict.fromkeys(v.check for v in sent)
-            for check in broken:
-                name = {"basic_auth": "ignored_auth", "required_header": "missing_required_header"}.get(
-                    check, "negative_data_rejection"
-                )
-                found.append(Violation(name, RESPONSE, "status", f"{status} to a request that broke {check}"))
-        if status >= 500:
-            found.append(Violation("not_a_server_error", RESPONSE, "status", f"{status}: the server failed"))
-        validator = operation.responses.get(status)
-        if validator is None:
-            found.append(Violation("status_code_conformance", RESPONSE, "status", f"{status} is not documented"))
-        if not _is_json(headers.get("content-type")):
-            found.append(Violation("content_type_conformance", RESPONSE, "Content-Type", "expected application/json"))
-            return found
-        if body is None:
-            return found
-        payload, why = _json(body)
-        if why:
-            found.append(Violation("response_schema_conformance", RESPONSE, "/", why))
-            return found
-        if validator is not None:
-            found += [
-                Violation("response_schema_conformance", RESPONSE, *describe(e)) for e in validator.iter_errors(payload)
-            ]
-        if status == 200 and isinstance(payload, dict) and payload.get("status") != "SUCCESS":
-            found.append(Violation("success_envelope", RESPONSE, "/status", "a 200 answer whose status is not SUCCESS"))
-        return found
+        return [violation for check in RESPONSE_CHECKS for violation in check(x)]

@@ -12,7 +12,6 @@ replays too. Without the controls, an exchange that needs the real code cannot b
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,16 +20,20 @@ from typing import Any
 
 import httpx
 
+from juspay_kit import api
 from juspay_kit.contract.redact import OTP_MASK, Redactor
 from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
 from juspay_kit.schema import shared
+from juspay_kit.wire import basic_authorization, basic_credential
 
 
 @dataclass
-class Outcome:
+class Observed:
+    """What one answer showed: its status, its refusal code, and whether its body fits the recorded status."""
+
     status: int | None
     code: str | None
     valid: bool | None  # validates against the spec's schema for the recorded status (None: not JSON)
@@ -43,8 +46,8 @@ class Outcome:
 class Compared:
     seq: int
     operation: str | None
-    recorded: Outcome
-    replayed: Outcome | None
+    recorded: Observed
+    replayed: Observed | None
     differences: list[str] = field(default_factory=list)
     skipped: str | None = None
 
@@ -83,29 +86,19 @@ class ReplayResult:
         }
 
 
-def refusal_code(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    for name in ("errorCode", "responseCode"):
-        if isinstance(body.get(name), str):
-            return str(body[name])
-    info = body.get("error_info")
-    if isinstance(info, dict) and isinstance(info.get("code"), str):
-        return str(info["code"])
-    return None
-
-
-def outcome(operation: str | None, recorded_status: int, status: int, body: Any, is_json: bool) -> Outcome:
+def observe_answer(operation: str | None, recorded_status: int, status: int, body: Any, is_json: bool) -> Observed:
     valid: bool | None = None
     if is_json and operation is not None:
         valid = not shared().errors(operation, recorded_status, body)
-    return Outcome(status, refusal_code(body) if is_json else None, valid)
+    return Observed(status, api.shared().refusal_code(body) if is_json else None, valid)
 
 
-def _recorded(exchange: dict[str, Any]) -> Outcome:
+def _recorded(exchange: dict[str, Any]) -> Observed:
     response = exchange["response"]
     is_json = "body" in response
-    return outcome(exchange.get("operation"), response["status"], response["status"], response.get("body"), is_json)
+    return observe_answer(
+        exchange.get("operation"), response["status"], response["status"], response.get("body"), is_json
+    )
 
 
 def _wrong(code: str) -> str:
@@ -115,8 +108,8 @@ def _wrong(code: str) -> str:
 class _Target:
     def __init__(self, url: str, api_key: str, merchant_id: str, timeout: float) -> None:
         self.http = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, trust_env=False)
-        self.authorization = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
-        self.wrong_authorization = "Basic " + base64.b64encode(f"not-{api_key}:".encode()).decode()
+        self.authorization = basic_authorization(api_key)
+        self.wrong_authorization = basic_authorization(f"not-{api_key}")
         self.merchant_id = merchant_id
         try:
             self.controls = self.http.get(CONTROL_PREFIX + "health").status_code == 200
@@ -177,9 +170,9 @@ def replay(
 def accepted_credential(exchanges: list[dict[str, Any]]) -> str | None:
     """The masked label of the credential the recorded upstream accepted (first answer other than 401)."""
     for exchange in exchanges:
-        auth = exchange["request"].get("headers", {}).get("authorization", "")
-        if auth.lower().startswith("basic ") and exchange["response"] and exchange["response"]["status"] != 401:
-            return str(auth.partition(" ")[2])
+        label = basic_credential(exchange["request"].get("headers", {}).get("authorization"))
+        if label is not None and exchange["response"] and exchange["response"]["status"] != 401:
+            return label
     return None
 
 
@@ -188,16 +181,15 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
     seq = int(exchange.get("seq", 0))
     operation = exchange.get("operation")
     if response is None:
-        return Compared(seq, operation, Outcome(None, None, None), None, skipped="no answer was recorded")
+        return Compared(seq, operation, Observed(None, None, None), None, skipped="no answer was recorded")
     recorded = _recorded(exchange)
     if target.controls and previous_at is not None:
         gap = float(exchange.get("at", 0)) - previous_at
         if gap > 0.5:
             target.control("POST", "clock", json={"advanceSeconds": round(gap, 3)})
     headers = {k: v for k, v in request.get("headers", {}).items() if k not in ("host", "content-length")}
-    recorded_auth = headers.get("authorization", "")
-    if recorded_auth.lower().startswith("basic "):
-        label = recorded_auth.partition(" ")[2]
+    label = basic_credential(headers.get("authorization"))
+    if label is not None:
         headers["authorization"] = (
             target.authorization if label in (accepted, "[masked]") else target.wrong_authorization
         )
@@ -228,7 +220,7 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
         parsed, is_json = answer.json(), True
     except ValueError:
         parsed, is_json = None, False
-    replayed = outcome(operation, response["status"], answer.status_code, parsed, is_json)
+    replayed = observe_answer(operation, response["status"], answer.status_code, parsed, is_json)
     differences = []
     if replayed.status != recorded.status:
         differences.append(f"status {recorded.status} -> {replayed.status}")

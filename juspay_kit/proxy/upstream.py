@@ -18,13 +18,10 @@ from urllib.parse import urlsplit
 
 import httptools
 
+from juspay_kit.errors import StaleConnection, UpstreamError
+
 Headers = list[tuple[bytes, bytes]]
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # an answer beyond this is refused (a Juspay answer is well under 1 KiB)
-STALE = "closed before answering"  # on a reused connection: the upstream had closed it; retried once, fresh
-
-
-class UpstreamError(Exception):
-    """The upstream could not be reached or broke off the answer; the message names the kind, never data."""
 
 
 @dataclass
@@ -79,7 +76,9 @@ class _Connection:
             if not chunk:
                 if parsed.headers_done and not parsed.complete:  # a body delimited by the connection's close
                     return Answer(parser.get_status_code(), parsed.headers, b"".join(parsed.body)), False
-                raise UpstreamError(STALE if not received else "closed mid-answer")
+                if not received:  # the upstream had closed the pooled connection: nothing reached it
+                    raise StaleConnection("closed before answering")
+                raise UpstreamError("closed mid-answer")
             received = True
             size += len(chunk)
             if size > MAX_ANSWER_BYTES:
@@ -139,9 +138,8 @@ class Upstream:
         if self._idle:
             try:
                 return await self._attempt(self._idle.pop(), data, method == "HEAD")
-            except UpstreamError as exc:
-                if str(exc) != STALE:
-                    raise
+            except StaleConnection:
+                pass  # sent again below, once, on a fresh connection
         return await self._attempt(await self._connect(), data, method == "HEAD")  # fresh (or after a stale one)
 
     async def _attempt(self, connection: _Connection, data: bytes, head_only: bool) -> Answer:
