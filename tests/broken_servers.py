@@ -14,8 +14,11 @@ from typing import Any, Literal
 
 import uvicorn
 
+from juspay_kit import api, spec
 from juspay_kit.mock.app import CONTROL_PREFIX, MockApp, MockSettings
 from juspay_kit.mock.server import bind, url_of
+
+TRIGGER_SENT = api.example(spec.load(), "triggerOtp")  # Juspay's sample of a sent OTP
 
 Scope = dict[str, Any]
 ASGI = Callable[..., Any]
@@ -98,8 +101,7 @@ def _undocumented_422(path: str, status: int, body: Any) -> tuple[int, Any]:
 def _accept_invalid(path: str, status: int, body: Any) -> tuple[int, Any]:
     code = body.get("error_info", {}).get("code") if isinstance(body, dict) else None
     if status == 400 and code in {"INVALID_INPUT", "MISSING_MANDATORY_PARAMETER"} and path == "/initiateVerification":
-        limits = {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5}
-        return 200, {"errorMessage": None, "status": "SUCCESS", "errorCode": None, "response": limits}
+        return 200, TRIGGER_SENT
     return status, body
 
 

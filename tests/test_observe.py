@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from juspay_kit import api, spec
 from juspay_kit.contract.observe import Observations
 
 REFUSED = {"status": "FAILURE", "errorCode": "OTP_REQUEST_LIMIT_EXCEEDED", "errorMessage": "limit", "response": None}
@@ -27,8 +28,7 @@ def test_validate_refusal_codes_are_judged_on_their_own_field() -> None:
     assert seen.inferred_report()["trigger-refusal-codes"]["verdict"] == "not_exercised"
 
 
-LIMITS = {"maxOTPVerificationAllowed": 3, "maxOTPRequestsAllowed": 3, "codeExpiration": 5}
-SENT = {"errorMessage": None, "status": "SUCCESS", "errorCode": None, "response": LIMITS}
+SENT = api.example(spec.load(), "triggerOtp")  # Juspay's sample of a sent OTP
 VALIDATE = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": "c", "otpValue": "1",
             "networkType": "MASTERCARD"}  # fmt: skip
 

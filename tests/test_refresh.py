@@ -201,7 +201,7 @@ def trickling(total: int, pause: float) -> Iterator[str]:
 
 def test_a_source_that_trickles_is_cut_off_at_the_deadline(workspace: Path, capsys: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    monkeypatch.setattr(refresh, "SOURCE_DEADLINE", 0.5)
+    monkeypatch.setattr(refresh.fetch, "SOURCE_DEADLINE", 0.5)
     with trickling(total=100, pause=0.05) as url:
         started = time.monotonic()
         code, _, err = fetch(workspace, url, capsys)

@@ -8,7 +8,6 @@ are compared. Reports: DIR/replay.json and DIR/replay.md.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -45,12 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("argument --request-timeout: must be a number of seconds between 0 and 600")
     from juspay_kit.contract.redact import Redactor
     from juspay_kit.contract.safety import TargetKind, classify
+    from juspay_kit.contract.settings import credentials
     from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
     from juspay_kit.proxy import cassette, replay
 
     cassette.read(args.cassette)  # a bad file is reported before any server starts
-    api_key = os.environ.get("JUSPAY_API_KEY", "")
-    merchant_id = os.environ.get("JUSPAY_MERCHANT_ID", "")
+    api_key, merchant_id = credentials()
     if args.against is not None and classify(args.against) is TargetKind.SANDBOX and not (api_key and merchant_id):
         raise UsageError("replaying against the sandbox needs JUSPAY_API_KEY and JUSPAY_MERCHANT_ID")
     api_key, merchant_id = api_key or DEFAULT_API_KEY, merchant_id or DEFAULT_MERCHANT_ID

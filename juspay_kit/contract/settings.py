@@ -1,7 +1,9 @@
 """The contract run's settings: one frozen object, resolved once.
 
-Precedence: command-line option > environment variable > default. This module is the only place the
-kit reads the environment (the variables are listed in ENVIRONMENT, which `--help` prints).
+Precedence: command-line option > environment variable > default. This module reads the kit's JUSPAY_*
+variables (listed in ENVIRONMENT, which `--help` prints), for the contract check and, through
+`credentials()`, for replay. The only other readers of the environment: `cli.run` (JUSPAY_DEBUG shows a
+traceback) and `hook.no_environment_proxy`, which sets the proxy variables aside for the length of a run.
 """
 
 from __future__ import annotations
@@ -75,12 +77,14 @@ class Settings:
     detect_profile: bool = False  # a loopback target without --profile: mock or standin, by probing it
     credentials_note: str = ""  # said in the console and the report when defaults stand in for secrets
 
-    @property
-    def embedded(self) -> bool:
-        return self.base_url is None
-
     def describe_target(self) -> str:
         return "embedded mock" if self.base_url is None else self.base_url
+
+
+def credentials(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(JUSPAY_API_KEY, JUSPAY_MERCHANT_ID), empty where unset."""
+    env = os.environ if environ is None else environ
+    return env.get("JUSPAY_API_KEY", ""), env.get("JUSPAY_MERCHANT_ID", "")
 
 
 def resolve(
