@@ -1,1 +1,31 @@
 """The console commands of the kit; each module has `main(argv) -> exit code` and `console()`."""
+
+from __future__ import annotations
+
+import argparse
+
+from juspay_kit.cli import positive, seconds
+from juspay_kit.mock.protocol import ConnectionLimits
+
+
+def add_connection_flags(parser: argparse.ArgumentParser) -> None:
+    """The guarded protocol's limits as flags (the mock and the proxy take the same ones)."""
+    limits = ConnectionLimits()
+    parser.add_argument("--max-header-bytes", type=positive, default=limits.max_header_bytes,
+                        help="request head size limit, 431 beyond (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--max-headers", type=positive, default=limits.max_headers,
+                        help="header lines per request, 431 beyond (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--head-timeout", type=seconds, default=limits.head_timeout,
+                        help="seconds for a started request head, 408 after (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--idle-timeout", type=seconds, default=limits.idle_timeout,
+                        help="seconds a silent connection stays open (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--max-connections", type=positive, default=limits.max_connections,
+                        help="open connections; new ones beyond are closed (default: %(default)s)")  # fmt: skip
+    parser.add_argument("--body-timeout", type=seconds, default=10.0,
+                        help="seconds to receive a request body (default: %(default)s)")  # fmt: skip
+
+
+def connection_limits(args: argparse.Namespace) -> ConnectionLimits:
+    return ConnectionLimits(
+        args.max_header_bytes, args.max_headers, args.head_timeout, args.idle_timeout, args.max_connections
+    )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, positive, run, seconds
-from juspay_kit.contract.safety import is_loopback_host
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, positive, run
+from juspay_kit.commands import add_connection_flags, connection_limits
+from juspay_kit.contract.safety import bind_address, is_loopback_host
 from juspay_kit.errors import UsageError
 from juspay_kit.mock import READY_PREFIX
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
-from juspay_kit.mock.protocol import ConnectionLimits
 from juspay_kit.mock.sessions import Limits
 
 
@@ -41,9 +41,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--code-expiration", type=positive, default=5, help="codeExpiration, minutes (default: %(default)s)"
     )
-    parser.add_argument(
-        "--body-timeout", type=float, default=10.0, help="seconds to receive a body (default: %(default)s)"
-    )
     parser.add_argument("--access-log", action="store_true", help="log each request line (never headers)")
     parser.add_argument(
         "--no-controls", action="store_true", help="do not serve the /__mock__/ test controls (they answer 404)"
@@ -53,17 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="allow a non-loopback --host while the /__mock__/ controls are on: anyone who can reach the "
         "address can read OTPs, move the clock and reset sessions",
     )  # fmt: skip
-    limits = ConnectionLimits()
-    parser.add_argument("--max-header-bytes", type=positive, default=limits.max_header_bytes,
-                        help="request head size limit, 431 beyond (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--max-headers", type=positive, default=limits.max_headers,
-                        help="header lines per request, 431 beyond (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--head-timeout", type=seconds, default=limits.head_timeout,
-                        help="seconds for a started request head, 408 after (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--idle-timeout", type=seconds, default=limits.idle_timeout,
-                        help="seconds a silent connection stays open (default: %(default)s)")  # fmt: skip
-    parser.add_argument("--max-connections", type=positive, default=limits.max_connections,
-                        help="open connections; new ones beyond are closed (default: %(default)s)")  # fmt: skip
+    add_connection_flags(parser)
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"argument --port: {args.port} is not a port number")
@@ -84,13 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         body_timeout_seconds=args.body_timeout,
         controls=not args.no_controls,
     )
-    connection_limits = ConnectionLimits(
-        args.max_header_bytes, args.max_headers, args.head_timeout, args.idle_timeout, args.max_connections
-    )
     from juspay_kit.mock.server import serve
 
     try:
-        serve(settings, args.host, args.port, on_ready=_announce, access_log=args.access_log, limits=connection_limits)
+        serve(
+            settings, bind_address(args.host), args.port, on_ready=_announce, access_log=args.access_log,
+            limits=connection_limits(args),
+        )  # fmt: skip
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return EXIT_OK

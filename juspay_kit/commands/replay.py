@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
+from juspay_kit.contract.settings import SANDBOX_BUDGET, SANDBOX_RATE_LIMIT, credentials
 from juspay_kit.errors import UsageError
 
 ENVIRONMENT = {
@@ -27,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         __doc__,
         {
             EXIT_OK: "the target answered every compared exchange as recorded",
-            EXIT_VIOLATION: "at least one exchange differs",
+            EXIT_VIOLATION: "at least one exchange differs, or the cassette holds nothing to replay",
             EXIT_ERROR: "bad arguments, an unreadable cassette, a refused or unreachable target",
         },
         ENVIRONMENT,
@@ -39,19 +40,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-reset", action="store_true", help="do not reset a mock target first")
     parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds (default: %(default)s)")
+    parser.add_argument("--rate-limit", type=float,
+                        help=f"requests per second (default: none; sandbox {SANDBOX_RATE_LIMIT:g})")  # fmt: skip
+    parser.add_argument("--budget", type=non_negative_int,
+                        help=f"requests at most, then skip (default: none; sandbox {SANDBOX_BUDGET})")  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 < args.request_timeout <= 600:
         parser.error("argument --request-timeout: must be a number of seconds between 0 and 600")
+    if args.rate_limit is not None and not 0 <= args.rate_limit <= 10_000:  # also refuses nan
+        parser.error("argument --rate-limit: must be a number of requests per second between 0 and 10000")
     from juspay_kit.contract.redact import Redactor
+    from juspay_kit.contract.report import prepare
     from juspay_kit.contract.safety import TargetKind, classify
-    from juspay_kit.contract.settings import credentials
     from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
     from juspay_kit.proxy import cassette, replay
 
     cassette.read(args.cassette)  # a bad file is reported before any server starts
+    prepare(args.report_dir)  # and an unwritable report folder before any request
     api_key, merchant_id = credentials()
-    if args.against is not None and classify(args.against) is TargetKind.SANDBOX and not (api_key and merchant_id):
+    sandbox = args.against is not None and classify(args.against) is TargetKind.SANDBOX
+    if sandbox and not (api_key and merchant_id):
         raise UsageError("replaying against the sandbox needs JUSPAY_API_KEY and JUSPAY_MERCHANT_ID")
+    rate_limit = args.rate_limit if args.rate_limit is not None else (SANDBOX_RATE_LIMIT if sandbox else 0.0)
+    budget = args.budget if args.budget is not None else (SANDBOX_BUDGET if sandbox else 0)
+    if sandbox and (not 0 < rate_limit <= 10 or budget <= 0):
+        raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
     api_key, merchant_id = api_key or DEFAULT_API_KEY, merchant_id or DEFAULT_MERCHANT_ID
     redactor = Redactor()
     redactor.add_api_key(api_key)
@@ -59,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compare(url: str) -> replay.ReplayResult:
         return replay.replay(
             args.cassette, url, api_key, merchant_id, reset=not args.no_reset, timeout=args.request_timeout,
-            progress=lambda line: print(redactor.text(line), flush=True),
+            progress=lambda line: print(redactor.text(line), flush=True), rate_limit=rate_limit, budget=budget,
         )  # fmt: skip
 
     if args.against is None:
@@ -77,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{data['compared']} compared, {data['differing']} differ, {data['skipped']} skipped"
     )
     print(f"  reports: {args.report_dir}/replay.json, replay.md")
+    if not result.exchanges:
+        print("nothing to replay: the cassette holds no exchange", flush=True)
+        return EXIT_VIOLATION
     return EXIT_VIOLATION if result.differing else EXIT_OK
 
 

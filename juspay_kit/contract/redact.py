@@ -1,71 +1,124 @@
-"""Masking of secrets in everything the harness writes: reports, logs, exception text."""
+"""Masking of secrets in everything the kit writes: reports, logs, cassettes, exception text.
+
+Secrets are masked by structure where their place is known (the Authorization value, an `otpValue` field:
+see `cassette.py` and `json_body`), and wherever else they appear by what was learned: every run of text
+covered by PIECE-long pieces of a registered key (or of one of its encodings: Basic, base64, hex, URL
+encoding, reversed) or of a long OTP, and every exact occurrence of a shorter secret.
+
+What is learned is bounded, so that a caller cannot make every request slower: at most MAX_SECRETS secrets,
+the least recently registered forgotten first, each learned from its first MAX_SECRET_CHARS characters.
+Masking a text costs one set lookup per character and secret length, whatever the number of secrets.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+from collections import Counter, OrderedDict
 from typing import Any
+from urllib.parse import quote
 
 MASK = "[masked]"
 OTP_MASK = "[masked-otp]"
-
-
 PIECE = 8  # no run of this many characters of a registered key (or its encodings) survives masking
+MIN_SECRET = 4  # shorter values are never learned (they would mask ordinary text)
+MAX_SECRETS = 1000  # learned secrets kept; the least recently registered is forgotten first
+MAX_SECRET_CHARS = 1024  # a longer secret is learned from its first this many characters
+OTP_FIELDS = frozenset({"otp", "otpvalue", "otp_value"})  # field and parameter names (lower case) holding an OTP
+_AUTHORIZATION = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+")
+
+
+def is_otp_field(name: str) -> bool:
+    return name.lower() in OTP_FIELDS
+
+
+def key_forms(api_key: str) -> tuple[str, ...]:
+    """The key and the encodings a caller or a server may show it in."""
+    raw = api_key.encode()
+    encoded = base64.b64encode(raw + b":").decode()
+    return (
+        api_key,
+        encoded,
+        encoded.rstrip("="),
+        base64.b64encode(raw).decode().rstrip("="),
+        raw.hex(),
+        raw.hex().upper(),
+        quote(api_key, safe=""),
+        "".join(f"%{byte:02X}" for byte in raw),
+        "".join(f"%{byte:02x}" for byte in raw),
+        api_key[::-1],
+    )
 
 
 class Redactor:
-    """Replaces every registered secret (and its Basic-auth encodings) with a mask, and also any piece of
-    PIECE or more characters of a key or its encodings: a tool that shortens long values (schemathesis
-    does, in its reports) must not leave a readable prefix of the key behind."""
+    """Replaces every learned secret, and any PIECE-long piece of a key or long OTP, with a mask."""
 
     def __init__(self) -> None:
-        self._secrets: set[str] = set()
-        self._pattern: re.Pattern[str] | None = None
-        self._pieces: set[str] = set()
-        self._piece_pattern: re.Pattern[str] | None = None
-        self.basic_credentials: set[str] = set()  # base64 of "key:" for every registered key
+        self._secrets: OrderedDict[str, tuple[set[str], set[str]]] = OrderedDict()  # secret -> (pieces, exact)
+        self._pieces: Counter[str] = Counter()
+        self._exact: dict[int, Counter[str]] = {}  # length -> short secrets of that length
+        self.basic_credentials: OrderedDict[str, None] = OrderedDict()  # base64 of "key:" (lower case), bounded
 
     def add_api_key(self, api_key: str) -> None:
-        if not api_key:
+        api_key = api_key[:MAX_SECRET_CHARS]
+        if len(api_key) < MIN_SECRET:
             return
-        credential = f"{api_key}:"
-        encoded = base64.b64encode(credential.encode()).decode()
-        self.basic_credentials.add(encoded.lower())
-        forms = (api_key, encoded, encoded.rstrip("="), base64.b64encode(api_key.encode()).decode().rstrip("="))
-        self._add(*forms)
-        fresh = {f[i : i + PIECE] for f in forms for i in range(len(f) - PIECE + 1)} - self._pieces
-        if fresh:
-            self._pieces |= fresh
-            self._piece_pattern = re.compile("(?=(" + "|".join(re.escape(p) for p in sorted(self._pieces)) + "))")
+        credential = base64.b64encode(f"{api_key}:".encode()).decode().lower()
+        self.basic_credentials[credential] = None
+        self.basic_credentials.move_to_end(credential)
+        while len(self.basic_credentials) > MAX_SECRETS:
+            self.basic_credentials.popitem(last=False)
+        self._learn("key:" + api_key, key_forms(api_key))
 
     def add_otp(self, otp: str) -> None:
-        self._add(otp)
+        otp = otp[:MAX_SECRET_CHARS]
+        if len(otp) >= MIN_SECRET:
+            self._learn("otp:" + otp, (otp,))
 
-    def _add(self, *values: str) -> None:
-        fresh = {v for v in values if len(v) >= 4} - self._secrets
-        if fresh:
-            self._secrets |= fresh
-            ordered = sorted(self._secrets, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in ordered))
+    def _learn(self, name: str, forms: tuple[str, ...]) -> None:
+        if name in self._secrets:
+            self._secrets.move_to_end(name)
+            return
+        pieces = {f[i : i + PIECE] for f in forms if len(f) >= PIECE for i in range(len(f) - PIECE + 1)}
+        exact = {f for f in forms if MIN_SECRET <= len(f) < PIECE}
+        self._secrets[name] = (pieces, exact)
+        self._pieces.update(pieces)
+        for value in exact:
+            self._exact.setdefault(len(value), Counter())[value] += 1
+        while len(self._secrets) > MAX_SECRETS:
+            self._forget(*self._secrets.popitem(last=False)[1])
+
+    def _forget(self, pieces: set[str], exact: set[str]) -> None:
+        self._pieces.subtract(pieces)
+        for piece in pieces:
+            if self._pieces[piece] <= 0:
+                del self._pieces[piece]
+        for value in exact:
+            same = self._exact[len(value)]
+            same[value] -= 1
+            if same[value] <= 0:
+                del same[value]
 
     def text(self, value: str) -> str:
-        masked = re.sub(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+", r"\1\2 " + MASK, value)
-        if self._pattern is not None:
-            masked = self._pattern.sub(MASK, masked)
-        return self._mask_pieces(masked)
+        masked = _AUTHORIZATION.sub(r"\1\2 " + MASK, value)
+        return self._mask(masked) if self._secrets else masked
 
-    def _mask_pieces(self, text: str) -> str:
-        """Mask every run of text covered by PIECE-long pieces of a registered key or its encodings."""
-        if self._piece_pattern is None:
-            return text
+    def _mask(self, text: str) -> str:
+        """Mask every run of text covered by a learned piece or an exact short secret."""
         spans: list[list[int]] = []
-        for found in self._piece_pattern.finditer(text):
-            start = found.start()
-            if spans and start <= spans[-1][1]:
-                spans[-1][1] = start + PIECE
-            else:
-                spans.append([start, start + PIECE])
+        lengths = [(length, found) for length, found in self._exact.items() if found]
+        pieces = self._pieces
+        for start in range(len(text)):
+            end = start + PIECE if text[start : start + PIECE] in pieces else 0
+            for length, found in lengths:
+                if text[start : start + length] in found:
+                    end = max(end, start + length)
+            if end:
+                if spans and start <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], end)
+                else:
+                    spans.append([start, end])
         if not spans:
             return text
         parts, last = [], 0
@@ -74,16 +127,30 @@ class Redactor:
             last = end
         return "".join(parts) + text[last:]
 
+    def value(self, data: Any) -> Any:
+        """A copy of parsed JSON with every string masked and every OTP field replaced by OTP_MASK; keys,
+        numbers and nulls are left as they are, so the result is still the same JSON shape."""
+        if isinstance(data, dict):
+            return {
+                self.text(key) if isinstance(key, str) else key: OTP_MASK
+                if is_otp_field(str(key)) and item not in (None, "")
+                else self.value(item)
+                for key, item in data.items()
+            }
+        if isinstance(data, list):
+            return [self.value(item) for item in data]
+        return self.text(data) if isinstance(data, str) else data
+
     def json_body(self, raw: bytes | None) -> str:
-        """A request body for display: otpValue masked, then every known secret masked."""
+        """A request body for display: OTP fields masked, then every known secret masked."""
         if not raw:
             return ""
         text = raw.decode("utf-8", "backslashreplace")
         try:
             payload: Any = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return self.text(text)
-        if isinstance(payload, dict) and "otpValue" in payload:
-            payload["otpValue"] = OTP_MASK
+        if isinstance(payload, dict) and any(is_otp_field(str(key)) for key in payload):
+            payload = {key: OTP_MASK if is_otp_field(str(key)) else item for key, item in payload.items()}
             text = json.dumps(payload, ensure_ascii=False)
         return self.text(text)

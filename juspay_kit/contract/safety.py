@@ -68,6 +68,13 @@ def classify(url: str) -> TargetKind:
     )
 
 
+def bind_address(host: str) -> str:
+    """The address to bind for a --host value, so that binding never asks DNS: a trailing dot dropped, any
+    case of `localhost` as 127.0.0.1."""
+    host = host.strip().lower().removesuffix(".")
+    return "127.0.0.1" if host == "localhost" else host
+
+
 def is_loopback_host(host: str) -> bool:
     """`localhost` (with or without its trailing dot, any case) or a loopback IP literal; no DNS lookup."""
     host = host.lower().removesuffix(".")

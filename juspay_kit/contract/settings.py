@@ -81,6 +81,10 @@ class Settings:
         return "embedded mock" if self.base_url is None else self.base_url
 
 
+SANDBOX_RATE_LIMIT = 2.0  # requests per second to the sandbox, unless told otherwise
+SANDBOX_BUDGET = 200  # requests per run to the sandbox, unless told otherwise
+
+
 def credentials(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
     """(JUSPAY_API_KEY, JUSPAY_MERCHANT_ID), empty where unset."""
     env = os.environ if environ is None else environ
@@ -131,8 +135,8 @@ def resolve(
     sandbox = chosen is Profile.SANDBOX
     rate_limit = rate_limit if rate_limit is not None else _number(env, "JUSPAY_RATE_LIMIT", float)
     budget = budget if budget is not None else _number(env, "JUSPAY_BUDGET", int)
-    limit = rate_limit if rate_limit is not None else (2.0 if sandbox else 0.0)
-    cap = budget if budget is not None else (200 if sandbox else 0)
+    limit = rate_limit if rate_limit is not None else (SANDBOX_RATE_LIMIT if sandbox else 0.0)
+    cap = budget if budget is not None else (SANDBOX_BUDGET if sandbox else 0)
     if not math.isfinite(limit) or not 0 <= limit <= 10_000:
         raise UsageError("the rate limit must be a number of requests per second between 0 and 10000")
     if cap < 0:

@@ -4,7 +4,9 @@ Every connection is bounded:
 - idle: a connection that sends nothing for `idle_timeout` seconds (after connecting, or after an answer)
   is closed;
 - request head: from its first byte, the request line and headers must arrive within `head_timeout`
-  seconds (else 408), in at most `max_header_bytes` bytes and `max_headers` header lines (else 431);
+  seconds (else 408), in at most `max_header_bytes` bytes and `max_headers` header lines (else 431), counted
+  per request however the head arrives (one read, many reads, pipelined behind other requests);
+- a body still arriving after its answer was sent must finish within `idle_timeout` seconds;
 - connections: beyond `max_connections` open at once, a new connection is closed at once (no answer).
 The body has its own size and time limits in `app.py`. Framing the parser cannot read gets a JSON 400 here,
 in the same `JuspayError` shape the application uses, instead of uvicorn's plain-text page.
@@ -21,6 +23,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from juspay_kit.mock.app import juspay_error
 
+_READ_SIZE = 65536  # the most one read hands the parser (asyncio's default buffer)
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
@@ -52,6 +55,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def _await_request(self) -> None:
         """Between requests: idle until the first byte of the next head arrives."""
         self._in_head, self._started, self._head_bytes, self._header_lines = True, False, 0, 0
+        self._pending, self._receiving_body, self._answered = 0, False, False
         self._arm(self.limits.idle_timeout, self._idle)
 
     def _arm(self, seconds: float, callback: Any) -> None:
@@ -71,30 +75,66 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._in_head and not self._started:
             self._started = True
             self._arm(self.limits.head_timeout, self._head_too_slow)
-        if self._in_head:
-            self._head_bytes += len(data)
         super().data_received(data)
-        if self._in_head and self._head_bytes > self.limits.max_header_bytes and not self.transport.is_closing():
-            self._answer(431, "INVALID_INPUT", f"The request head is larger than {self.limits.max_header_bytes} bytes.")
+        if self._in_head and not self.transport.is_closing():
+            # A head still incomplete after this read: its bytes so far are at most what arrived since it began
+            # (the parser counts complete lines exactly, in on_url and on_header; this bounds an endless line).
+            self._pending += len(data)
+            if self._pending > self.limits.max_header_bytes + _READ_SIZE:
+                self._answer(431, "INVALID_INPUT", self._too_large())
+        else:
+            self._pending = 0
+
+    def on_message_begin(self) -> None:
+        self._in_head, self._head_bytes, self._header_lines = True, 0, 0  # limits are per request, pipelined or not
+        super().on_message_begin()
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url) + len(b"POST  HTTP/1.1\r\n"))
+        super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_lines += 1
         if self._header_lines > self.limits.max_headers:
             self._refusal = (431, "INVALID_INPUT", f"More than {self.limits.max_headers} header lines.")
             raise _Refused
+        self._count(len(name) + len(value) + len(b": \r\n"))
         super().on_header(name, value)
 
+    def _count(self, size: int) -> None:
+        """Add to the current request's head; a head over the limit, however it arrived, is refused."""
+        self._head_bytes += size
+        if self._head_bytes > self.limits.max_header_bytes:
+            self._refusal = (431, "INVALID_INPUT", self._too_large())
+            raise _Refused
+
+    def _too_large(self) -> str:
+        return f"The request head is larger than {self.limits.max_header_bytes} bytes."
+
     def on_headers_complete(self) -> None:
-        self._in_head = False
+        self._in_head, self._pending, self._receiving_body = False, 0, True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         super().on_headers_complete()
 
+    def on_message_complete(self) -> None:
+        self._receiving_body = False
+        super().on_message_complete()
+        if self._answered and not self.pipeline:  # answered before its body was in: now wait for the next one
+            self._answered = False
+            self._await_request()
+
     def on_response_complete(self) -> None:
+        pipelined = bool(self.pipeline)
         super().on_response_complete()
-        if not self.transport.is_closing():
-            self._unset_keepalive_if_required()  # the idle timer below replaces uvicorn's keep-alive timer
+        if self.transport.is_closing() or pipelined:
+            return  # a pipelined request has started; its own answer re-arms the idle timer
+        self._unset_keepalive_if_required()  # the idle timer below replaces uvicorn's keep-alive timer
+        if self._receiving_body:
+            self._answered = True  # the rest of this body is not a new request head; it gets one idle period
+            self._arm(self.limits.idle_timeout, self._idle)
+        else:
             self._await_request()
 
     def connection_lost(self, exc: Exception | None) -> None:

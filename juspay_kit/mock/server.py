@@ -12,6 +12,8 @@ import uvicorn
 from juspay_kit.mock.app import MockApp, MockSettings
 from juspay_kit.mock.protocol import ConnectionLimits, guarded
 
+GRACEFUL_SHUTDOWN_SECONDS = 3  # on Ctrl-C or SIGTERM, open connections get this long, then they are closed
+
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -62,6 +64,7 @@ def run_guarded(
         access_log=access_log,
         log_level="info" if access_log else "warning",
         timeout_keep_alive=int(limits.idle_timeout) or 1,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         server_header=False,
         date_header=False,
         proxy_headers=False,

@@ -19,14 +19,17 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from juspay_kit.contract.redact import Redactor
+from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UpstreamError
 from juspay_kit.mock.app import CONTROL_PREFIX
-from juspay_kit.proxy import cassette
+from juspay_kit.proxy import MAX_BODY_BYTES, cassette
+from juspay_kit.proxy.cassette import masked_query
 from juspay_kit.proxy.checks import Exchange, ExchangeChecker, Violation
 from juspay_kit.proxy.upstream import Answer, Upstream
-from juspay_kit.wire import BodyTooLarge, ClientGone, Receive, Scope, Send, lifespan, read_body
+from juspay_kit.wire import BodyTimeout, BodyTooLarge, ClientGone, Receive, Scope, Send, lifespan, read_body
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_PARKED_BYTES = 64 * 1024 * 1024  # request bodies held at once, all callers together; beyond: 503
+MAX_DECODED_BYTES = 16 * 1024 * 1024  # a gzip/deflate answer is inflated this far for the checks, no further
 # Hop-by-hop headers (RFC 9110 section 7.6.1) and the ones the transport recomputes.
 _HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
 # `expect` too: the proxy has already read the whole body, so the upstream must not send 100 Continue.
@@ -40,7 +43,8 @@ class _Flight:
     at: float  # seconds since the recording started, on the cassette's timeline
     started_at: float  # wall-clock time the request was forwarded
     clock: float  # perf_counter() then
-    query: str
+    query: str  # masked
+    path: str  # as sent, still percent-encoded
     elapsed_ms: float = 0.0
     error: str | None = None  # why no answer came back
 
@@ -55,8 +59,15 @@ class ProxyApp:
         out: TextIO | None = None,
         timeout: float = 30.0,
         on_startup: Callable[[], None] | None = None,
+        body_timeout: float = 10.0,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        controls: bool = True,
     ) -> None:
         self.upstream = upstream.rstrip("/")
+        self.body_timeout = body_timeout
+        self.max_body_bytes = max_body_bytes
+        self.controls = controls  # forward /__mock__/ paths (to loopback callers only)
+        self._parked = 0  # bytes of request bodies held right now
         self.checker = ExchangeChecker()
         self.recorder = recorder
         self.redactor = redactor or Redactor()
@@ -67,7 +78,6 @@ class ProxyApp:
         self._upstream = Upstream(self.upstream, timeout=timeout)
         self._on_startup = on_startup
         self._started = time.monotonic()
-        self._learned: set[str] = set()  # Authorization values whose key the redactor already masks
         self._keys: dict[str, int] = {}  # distinct Basic credentials seen -> their number in the cassette
         self._moved = 0.0  # seconds the upstream mock's clock was advanced through the proxy
 
@@ -90,15 +100,19 @@ class ProxyApp:
         path: str = scope["path"]
         raw_path: bytes = scope.get("raw_path") or path.encode()
         query: bytes = scope.get("query_string", b"")
-        try:
-            body = await read_body(receive, MAX_BODY_BYTES)
-        except BodyTooLarge:
-            await _answer(send, 413, {"proxyError": f"request body over {MAX_BODY_BYTES} bytes; not forwarded"})
+        self._learn(_header_dict(scope["headers"]))  # before anything about this request is printed or written
+        if path.startswith(CONTROL_PREFIX) and not (self.controls and _loopback_caller(scope)):
+            await _answer(send, 403, {"proxyError": "the mock's test controls are not served to this caller"})
             return
-        except ClientGone:
-            return  # the caller left before its body was complete: nothing is sent upstream
+        body = await self._read(scope, receive, send)
+        if body is None:
+            return
         flight = _Flight(
-            time.monotonic() - self._started + self._moved, time.time(), time.perf_counter(), query.decode("latin-1")
+            time.monotonic() - self._started + self._moved,
+            time.time(),
+            time.perf_counter(),
+            masked_query(self.redactor, query.decode("latin-1")),
+            raw_path.decode("latin-1"),
         )
         forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = raw_path + (b"?" + query if query else b"")
@@ -124,7 +138,6 @@ class ProxyApp:
             self._follow_control(scope["path"], answer)
             return
         headers = _header_dict(scope["headers"])
-        self._learn(headers)
         exchange = self.checker.exchange(scope["method"], scope["path"], headers, body)
         found = self._check(exchange, answer)
         self.exchanges += 1
@@ -135,18 +148,36 @@ class ProxyApp:
         if self.recorder is not None:
             self._record(exchange, request_fields, answer is not None, found, flight)
 
+    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+        """The whole request body, or None once the caller has been answered (or has gone): a body over the
+        limit (413), one that does not arrive in time (408), or no room left for parked bodies (503)."""
+        declared = dict(scope["headers"]).get(b"content-length")
+        expected = int(declared) if declared is not None and declared.isdigit() else 0
+        if self._parked + min(expected, self.max_body_bytes) > MAX_PARKED_BYTES:
+            await _answer(send, 503, {"proxyError": "too many request bodies in flight; try again"})
+            return None
+        reserved = min(expected, self.max_body_bytes) or self.max_body_bytes
+        self._parked += reserved
+        try:
+            return await read_body(receive, self.max_body_bytes, self.body_timeout, declared)
+        except BodyTooLarge:
+            await _answer(send, 413, {"proxyError": f"request body over {self.max_body_bytes} bytes; not forwarded"})
+        except BodyTimeout:
+            await _answer(send, 408, {"proxyError": f"request body not received within {self.body_timeout:g}s"})
+        except ClientGone:
+            pass  # the caller left before its body was complete: nothing is sent upstream
+        finally:
+            self._parked -= reserved
+        return None
+
     def _follow_control(self, path: str, answer: Answer | None) -> None:
         """A control call is neither checked nor recorded; an advance of the mock's clock moves the timeline."""
         if path == CONTROL_PREFIX + "clock" and answer is not None and answer.status == 200:
             self._moved += _advanced(answer.body)
 
     def _learn(self, headers: dict[str, str]) -> None:
-        """Register the key a new Authorization value carries, so that it is masked wherever it appears."""
-        authorization = headers.get("authorization")
-        if authorization and authorization not in self._learned:
-            if len(self._learned) < 1000:
-                self._learned.add(authorization)
-            cassette.learn_secrets(self.redactor, headers)
+        """Register the key a request carries, so that it is masked wherever it appears (bounded: redact.py)."""
+        cassette.learn_secrets(self.redactor, headers)
 
     def _check(self, exchange: Exchange, answer: Answer | None) -> list[Violation]:
         found = self.checker.request(exchange)
@@ -181,7 +212,7 @@ class ProxyApp:
                 "headers": cassette.masked_headers(self.redactor, exchange.answer_headers),
                 **cassette.body_fields(self.redactor, exchange.answer_body or b""),
             }
-        self.recorder.write(
+        self._write(
             {
                 "seq": self.exchanges,
                 "at": round(flight.at, 3),
@@ -191,7 +222,7 @@ class ProxyApp:
                 "operation": exchange.operation.facts.operation_id if exchange.operation else None,
                 "request": {
                     "method": exchange.method,
-                    "path": exchange.path,
+                    "path": flight.path,
                     "query": flight.query,
                     "headers": cassette.masked_headers(self.redactor, exchange.headers, self._keys),
                     **request_fields,
@@ -204,6 +235,17 @@ class ProxyApp:
 
     def _print(self, line: str) -> None:
         print(self.redactor.text(line), file=self.out, flush=True)
+
+    def _write(self, record: dict[str, Any]) -> None:
+        assert self.recorder is not None
+        self.recorder.write(record)
+        if self.recorder.failed:
+            self._print(
+                f"juspay-proxy: cannot write the cassette {self.recorder.path}: {self.recorder.failed}; recording "
+                "stopped (the cassette ends with the last whole exchange), forwarding goes on"
+            )
+            self.recorder.close()
+            self.recorder = None
 
 
 def _header_dict(raw: Any) -> dict[str, str]:
@@ -224,21 +266,25 @@ def _advanced(body: bytes | None) -> float:
 
 def _decoded(content_encoding: str | None, raw: bytes) -> bytes | None:
     """The answer's body with gzip/deflate undone, for the checks (the caller got `raw`); None when the
-    encoding is one the proxy does not decode (the body is then not checked)."""
+    encoding is one the proxy does not decode, or inflates beyond MAX_DECODED_BYTES (the body is then not
+    checked)."""
     encoding = (content_encoding or "identity").strip().lower()
-    try:
-        if encoding in ("", "identity"):
-            return raw
-        if encoding == "gzip":
-            return zlib.decompress(raw, 16 + zlib.MAX_WBITS)
-        if encoding == "deflate":
-            try:
-                return zlib.decompress(raw)
-            except zlib.error:
-                return zlib.decompress(raw, -zlib.MAX_WBITS)
-    except zlib.error:
-        return None
+    if encoding in ("", "identity"):
+        return raw
+    windows = {"gzip": (16 + zlib.MAX_WBITS,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}.get(encoding, ())
+    for wbits in windows:
+        inflater = zlib.decompressobj(wbits)
+        try:
+            body = inflater.decompress(raw, MAX_DECODED_BYTES)
+        except zlib.error:
+            continue
+        return None if inflater.unconsumed_tail else body
     return None
+
+
+def _loopback_caller(scope: Scope) -> bool:
+    client = scope.get("client")
+    return client is not None and is_loopback_host(str(client[0]))
 
 
 async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:

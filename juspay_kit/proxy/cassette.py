@@ -22,33 +22,43 @@ else they appear. A request that got no answer (the upstream was unreachable) ha
 from __future__ import annotations
 
 import base64
+import errno
 import json
 import math
+import os
+import re
+import stat
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
-from juspay_kit.contract.redact import MASK, OTP_MASK, Redactor
+from juspay_kit.contract.redact import MASK, OTP_MASK, Redactor, is_otp_field
 from juspay_kit.errors import UsageError
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
 VERSION = 1
+MAX_LINE_BYTES = 64 * 1024 * 1024  # a line longer than this is refused on reading (an answer is capped at 16 MiB)
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
+_OTP_IN_TEXT = re.compile(r'(?i)"(?:otp|otpvalue|otp_value)"\s*:\s*"?([^",}\s]{1,256})')
 
 
 def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
-    """Register the API key carried by a Basic Authorization header (and the raw credential) for masking."""
+    """Register the API key a request carries (Authorization, Basic or not, and `x-api-key`) for masking."""
     value = headers.get("authorization")
-    if not value:
-        return
-    _, credential = split_authorization(value)
-    raw = decode_credential(credential)
-    try:
-        decoded = raw.decode("utf-8") if raw is not None else ""
-    except UnicodeDecodeError:
-        decoded = ""
-    redactor.add_api_key(decoded.partition(":")[0] if decoded else credential)
-    redactor.add_api_key(credential)
+    if value:
+        _, credential = split_authorization(value)
+        raw = decode_credential(credential)
+        try:
+            decoded = raw.decode("utf-8") if raw is not None else ""
+        except UnicodeDecodeError:
+            decoded = ""
+        redactor.add_api_key(decoded.partition(":")[0] if decoded else credential)
+        redactor.add_api_key(credential)
+    for name in ("x-api-key", "api-key"):
+        if headers.get(name):
+            redactor.add_api_key(headers[name].strip())
 
 
 def masked_headers(redactor: Redactor, headers: dict[str, str], keys: dict[str, int] | None = None) -> dict[str, str]:
@@ -60,32 +70,29 @@ def masked_headers(redactor: Redactor, headers: dict[str, str], keys: dict[str, 
             scheme, credential = split_authorization(value)
             number = keys.setdefault(credential, len(keys) + 1)
             shown[name] = f"{scheme} [masked-key-{number}]"
-        elif name in ("authorization", "proxy-authorization", "cookie"):
+        elif name in SECRET_HEADERS:
             scheme = value.strip().partition(" ")[0]
-            shown[name] = f"{scheme} {MASK}" if scheme and " " in value.strip() else MASK
+            shown[name] = f"{scheme} {MASK}" if scheme and " " in value.strip() and name != "x-api-key" else MASK
         else:
             shown[name] = redactor.text(value)
     return shown
 
 
-def _mask_otps(redactor: Redactor, value: Any) -> Any:
+def _learn_otps(redactor: Redactor, value: Any) -> None:
     if isinstance(value, dict):
-        masked = {}
         for key, item in value.items():
-            if key == "otpValue" and item not in (None, ""):
-                if isinstance(item, str):
-                    redactor.add_otp(item)
-                masked[key] = OTP_MASK
+            if is_otp_field(str(key)) and isinstance(item, str):
+                redactor.add_otp(item)
             else:
-                masked[key] = _mask_otps(redactor, item)
-        return masked
-    if isinstance(value, list):
-        return [_mask_otps(redactor, item) for item in value]
-    return value
+                _learn_otps(redactor, item)
+    elif isinstance(value, list):
+        for item in value:
+            _learn_otps(redactor, item)
 
 
 def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
-    """The body as cassette fields: parsed JSON with OTPs masked, else masked text, else base64."""
+    """The body as cassette fields: parsed JSON, else text, else base64. Every OTP it carries is registered
+    with the redactor first (the writer masks OTP fields by name and every learned secret elsewhere)."""
     if not raw:
         return {}
     try:
@@ -93,85 +100,201 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         return {"bodyBase64": base64.b64encode(raw).decode()}
     try:
-        return {"body": _mask_otps(redactor, json.loads(text))}
+        parsed = json.loads(text)
     except (ValueError, RecursionError):
+        for otp in _OTP_IN_TEXT.findall(text):
+            redactor.add_otp(otp)
         return {"bodyText": text}
+    _learn_otps(redactor, parsed)
+    return {"body": parsed}
+
+
+def masked_query(redactor: Redactor, query: str) -> str:
+    """The query string with OTP parameters masked (and learned), every other value through the redactor."""
+    if not query:
+        return ""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    for name, value in pairs:
+        if is_otp_field(name) and value:
+            redactor.add_otp(value)
+    return redactor.text(urlencode([(n, OTP_MASK if is_otp_field(n) and v else v) for n, v in pairs], safe="[]"))
 
 
 def body_bytes(fields: dict[str, Any]) -> bytes:
     """Bytes to send for a recorded body (JSON is re-serialised compactly)."""
     if "body" in fields:
-        return json.dumps(fields["body"], ensure_ascii=False).encode()
+        return json.dumps(fields["body"], ensure_ascii=False).encode("utf-8", "surrogatepass")
     if "bodyText" in fields:
-        return str(fields["bodyText"]).encode()
+        return str(fields["bodyText"]).encode("utf-8", "surrogatepass")
     if "bodyBase64" in fields:
         return base64.b64decode(fields["bodyBase64"])
     return b""
 
 
+def line_of(record: dict[str, Any], redactor: Redactor) -> bytes:
+    """One cassette line: the record with every string masked, as JSON (lone surrogates escaped) and a newline."""
+    data = redactor.value(record)
+    try:
+        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800") cannot be UTF-8: escape it, as JSON allows
+        return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
+
+
 class CassetteWriter:
-    """Appends exchanges, one JSON line each, flushed at once; every line passes through the redactor."""
+    """Appends exchanges to a cassette, one whole JSON line per write, masked.
+
+    An existing cassette is never truncated: a recording appends a new segment (a header line, then its
+    exchanges). A path that is a symlink, a FIFO, a device, or a file that is not a cassette is refused
+    before anything is written. A write that fails (a full disk) is undone to the last whole line, and the
+    recording stops with `failed` set; the proxy goes on forwarding.
+    """
 
     def __init__(self, path: Path, header: dict[str, Any], redactor: Redactor) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file: IO[str] = path.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write the cassette {path}: {exc.strerror}") from None
+        self.path = path
+        self.failed: str | None = None
         self._redactor = redactor
         self._lock = threading.Lock()
-        self.write({"format": FORMAT, "version": VERSION, **header})
+        self._fd = _open_for_append(path)
+        try:
+            self.write({"format": FORMAT, "version": VERSION, **header})
+        except BaseException:
+            self.close()
+            raise
+        if self.failed:
+            self.close()
+            raise UsageError(f"cannot write the cassette {path}: {self.failed}")
 
     def write(self, line: dict[str, Any]) -> None:
-        text = self._redactor.text(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+        data = line_of(line, self._redactor)
         with self._lock:
-            self._file.write(text + "\n")
-            self._file.flush()
+            if self.failed or self._fd < 0:
+                return
+            end = os.lseek(self._fd, 0, os.SEEK_END)
+            try:
+                written = os.write(self._fd, data)
+                if written != len(data):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            except OSError as exc:
+                self.failed = exc.strerror or type(exc).__name__
+                try:
+                    os.ftruncate(self._fd, end)  # no torn line: the file ends with the last whole exchange
+                except OSError:
+                    pass
 
     def close(self) -> None:
-        self._file.close()
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+def _open_for_append(path: Path) -> int:
+    """A descriptor to append to `path`, which must be a regular file holding a cassette, or not exist."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        why = "it is a symlink" if exc.errno == errno.ELOOP else (exc.strerror or type(exc).__name__)
+        raise UsageError(f"cannot write the cassette {path}: {why}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"cannot write the cassette {path}: not a regular file")
+        if info.st_size and not _is_cassette(path):
+            raise UsageError(f"{path} exists and is not a cassette; it was left as it was")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _is_cassette(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            first = json.loads(file.readline(MAX_LINE_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(first, dict) and first.get("format") == FORMAT and first.get("version") == VERSION
+
+
+MAX_CASSETTE_BYTES = 512 * 1024 * 1024
+_METHOD = re.compile(r"[A-Za-z]{1,20}")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
 
 
 def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(header, exchanges); UsageError naming the line when the file is not a cassette this kit reads."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read the cassette {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not a cassette: not UTF-8 text") from None
-    records: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    """(header, exchanges); UsageError naming the line and what is wrong when the file is not a cassette this
+    kit reads. A cassette recorded in several runs has one header per segment; the first one is returned."""
+    lines = _read_lines(path)
+    header: dict[str, Any] | None = None
+    exchanges: list[dict[str, Any]] = []
+    for number, line in lines:
         try:
             record = json.loads(line)
         except (ValueError, RecursionError):
             raise UsageError(f"{path}:{number}: not a JSON line") from None
         if not isinstance(record, dict):
             raise UsageError(f"{path}:{number}: not a JSON object")
-        records.append(record)
-    if not records or records[0].get("format") != FORMAT:
-        raise UsageError(f"{path} is not a cassette: the first line must be a {FORMAT} header")
-    header, exchanges = records[0], records[1:]
-    if header.get("version") != VERSION:
-        raise UsageError(
-            f"{path}: cassette version {header.get('version')!r} is not supported (this kit reads {VERSION})"
-        )
-    for number, exchange in enumerate(exchanges, 2):
-        problem = _exchange_problem(exchange)
+        if "format" in record:
+            if record.get("format") != FORMAT:
+                raise UsageError(f"{path}:{number}: not a {FORMAT} header")
+            if record.get("version") != VERSION:
+                raise UsageError(
+                    f"{path}: cassette version {str(record.get('version'))[:20]!r} is not supported "
+                    f"(this kit reads {VERSION})"
+                )
+            header = header or record
+            continue
+        if header is None:
+            break
+        problem = _exchange_problem(record)
         if problem:
             raise UsageError(f"{path}:{number}: not an exchange this kit replays: {problem}")
+        exchanges.append(record)
+    if header is None:
+        raise UsageError(f"{path} is not a cassette: the first line must be a {FORMAT} header")
     return header, exchanges
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, text) of the non-blank lines of a regular file, read in bounds (never a FIFO or device)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UsageError(f"cannot read the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"cannot read the cassette {path}: not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as file:
+            raw = file.read(MAX_CASSETTE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_CASSETTE_BYTES:
+        raise UsageError(f"{path} is larger than {MAX_CASSETTE_BYTES} bytes; not a cassette this kit reads")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not a cassette: not UTF-8 text") from None
+    return [(number, line) for number, line in enumerate(text.split("\n"), 1) if line.strip()]
 
 
 def _exchange_problem(exchange: dict[str, Any]) -> str | None:
     """Why a recorded exchange cannot be replayed safely, or None. A path must be origin-form ("/..."): a
     cassette must never steer a replay to another host."""
+    seq = exchange.get("seq", 0)
+    if type(seq) is not int or seq < 0:
+        return "seq must be a non-negative integer"
+    at = exchange.get("at", 0)
+    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at) or at < 0:
+        return "at must be a non-negative number of seconds"
+    if exchange.get("operation") is not None and not isinstance(exchange["operation"], str):
+        return "operation must be a string or null"
     request, response = exchange.get("request"), exchange.get("response")
     if not isinstance(request, dict) or not isinstance(request.get("method"), str):
         return "request.method is missing"
-    if not request["method"].isalpha():
+    if not _METHOD.fullmatch(request["method"]):
         return "request.method is not an HTTP method"
     target = request.get("path")
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//") or _unsafe(target):
@@ -180,16 +303,37 @@ def _exchange_problem(exchange: dict[str, Any]) -> str | None:
         return "request.query must be a string"
     headers = request.get("headers", {})
     if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and not _unsafe(k + v) for k, v in headers.items()
+        isinstance(k, str) and isinstance(v, str) and _TOKEN.fullmatch(k) and not _unsafe(v) for k, v in headers.items()
     ):
-        return "request.headers must map names to single-line strings"
-    if response is not None and not (isinstance(response, dict) and type(response.get("status")) is int):
-        return "response.status must be an integer"
-    at = exchange.get("at", 0)
-    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at) or at < 0:
-        return "at must be a non-negative number of seconds"
+        return "request.headers must map header names to single-line Latin-1 strings"
+    problem = _body_problem(request, "request")
+    if problem:
+        return problem
+    if response is not None:
+        if not isinstance(response, dict) or type(response.get("status")) is not int:
+            return "response.status must be an integer"
+        if not 100 <= response["status"] <= 599:
+            return "response.status must be an HTTP status (100-599)"
+        problem = _body_problem(response, "response")
+        if problem:
+            return problem
+    violations = exchange.get("violations", [])
+    if not isinstance(violations, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("path", ""), str) for v in violations
+    ):
+        return "violations must be a list of objects"
+    return None
+
+
+def _body_problem(part: dict[str, Any], name: str) -> str | None:
+    if "bodyText" in part and not isinstance(part["bodyText"], str):
+        return f"{name}.bodyText must be a string"
+    if "bodyBase64" in part:
+        if not isinstance(part["bodyBase64"], str) or decode_credential(part["bodyBase64"]) is None:
+            return f"{name}.bodyBase64 must be base64 text"
     return None
 
 
 def _unsafe(text: str) -> bool:
-    return any(c in text for c in "\r\n\0")
+    """Control characters, or characters HTTP/1.1 cannot carry (outside Latin-1)."""
+    return any(ord(c) < 32 or ord(c) == 127 or ord(c) > 255 for c in text)

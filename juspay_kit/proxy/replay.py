@@ -13,6 +13,7 @@ replays too. Without the controls, an exchange that needs the real code cannot b
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,7 @@ class ReplayResult:
         return {
             "cassette": self.cassette,
             "target": self.target,
-            "outcome": "differs" if self.differing else "same",
+            "outcome": "differs" if self.differing else ("same" if self.exchanges else "nothing_to_replay"),
             "exchanges": len(self.exchanges),
             "compared": len(self.exchanges) - skipped,
             "differing": len(self.differing),
@@ -99,6 +100,11 @@ def _recorded(exchange: dict[str, Any]) -> Observed:
     return observe_answer(
         exchange.get("operation"), response["status"], response["status"], response.get("body"), is_json
     )
+
+
+# Headers the transport sets for the bytes it sends, never copied from the recording (compared lower-cased).
+NOT_REPLAYED = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer",
+                          "upgrade", "proxy-connection", "expect", "proxy-authorization"})  # fmt: skip
 
 
 def _wrong(code: str) -> str:
@@ -141,17 +147,25 @@ def replay(
     reset: bool = True,
     timeout: float = 10.0,
     progress: Callable[[str], None] | None = None,
+    rate_limit: float = 0.0,
+    budget: int = 0,
 ) -> ReplayResult:
+    """Replay every exchange in order. `rate_limit` (requests/s) and `budget` (requests) bound what reaches
+    the target, 0 meaning none; exchanges past the budget are skipped, and say so."""
     _, exchanges = cassette.read(path)
     target_url = normalise(target_url)
     target = _Target(target_url, api_key, merchant_id, timeout)
     results: list[Compared] = []
     accepted = accepted_credential(exchanges)
+    pace = _Pace(rate_limit, budget)
     try:
         if reset and target.controls:
             target.control("POST", "reset")
         previous_at: float | None = None
         for exchange in exchanges:
+            if not pace.take():
+                results.append(_skipped(exchange, f"the budget of {budget} requests is spent"))
+                continue
             compared = _one(target, exchange, previous_at, accepted)
             previous_at = float(exchange.get("at", 0))
             results.append(compared)
@@ -165,6 +179,32 @@ def replay(
     finally:
         target.http.close()
     return ReplayResult(str(path), target_url, results)
+
+
+class _Pace:
+    """At most `rate` requests per second and `budget` requests in all (0: no limit)."""
+
+    def __init__(self, rate: float, budget: int) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.left = budget if budget > 0 else None
+        self.next_at = 0.0
+
+    def take(self) -> bool:
+        if self.left is not None:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+        wait = self.next_at - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.next_at = max(self.next_at, time.monotonic()) + self.interval
+        return True
+
+
+def _skipped(exchange: dict[str, Any], why: str) -> Compared:
+    response = exchange["response"]
+    recorded = _recorded(exchange) if response is not None else Observed(None, None, None)
+    return Compared(int(exchange.get("seq", 0)), exchange.get("operation"), recorded, None, skipped=why)
 
 
 def accepted_credential(exchanges: list[dict[str, Any]]) -> str | None:
@@ -187,7 +227,7 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
         gap = float(exchange.get("at", 0)) - previous_at
         if gap > 0.5:
             target.control("POST", "clock", json={"advanceSeconds": round(gap, 3)})
-    headers = {k: v for k, v in request.get("headers", {}).items() if k not in ("host", "content-length")}
+    headers = {k.lower(): v for k, v in request.get("headers", {}).items() if k.lower() not in NOT_REPLAYED}
     label = basic_credential(headers.get("authorization"))
     if label is not None:
         headers["authorization"] = (
@@ -243,6 +283,10 @@ def write_reports(result: ReplayResult, directory: Path, redactor: Redactor) -> 
 
 def markdown(data: dict[str, Any]) -> str:
     icon = "✅" if data["outcome"] == "same" else "❌"
+    if data["outcome"] == "nothing_to_replay":
+        return (
+            f"## {icon} Replay of `{Path(data['cassette']).name}`: nothing to replay (the cassette has no exchange)\n"
+        )
     lines = [
         f"## {icon} Replay of `{Path(data['cassette']).name}` against {data['target']}",
         "",

@@ -5,6 +5,11 @@ httpx's async pool managed about 750 requests/s with 16 concurrent callers on th
 twentieth of the mock's throughput; this client does only what forwarding needs: send the request bytes
 as they came, parse the answer (Content-Length, chunked, or until close), reuse the connection. No
 environment proxy, no redirects, no cookies, no content decoding: the caller gets the upstream's bytes.
+
+One answer per caller: a connection goes back to the pool only after a framed answer below 400 with no
+byte beyond it, and is dropped after MAX_IDLE_AGE idle seconds. An answer cut short before its declared end,
+or with a status outside 100-599, is an UpstreamError (the caller gets a 502). A request is never sent twice
+unless its method is idempotent and the pooled connection closed before a single byte of answer.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +27,8 @@ import httptools
 from juspay_kit.errors import StaleConnection, UpstreamError
 
 Headers = list[tuple[bytes, bytes]]
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})  # may be resent (RFC 9110 9.2.2)
+MAX_IDLE_AGE = 4.0  # seconds a pooled connection may wait; older ones are closed (servers close idle ones)
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # an answer beyond this is refused (a Juspay answer is well under 1 KiB)
 
 
@@ -39,17 +47,30 @@ class _Parsed:
     complete: bool = False
     headers_done: bool = False
     keep_alive: bool = False
+    framed: bool = False  # the answer says where it ends (Content-Length or chunked), not the connection's close
+    messages: int = 0  # answers begun on this read: more than one means the upstream sent extra bytes
     parser: Any = None
 
+    def on_message_begin(self) -> None:
+        self.messages += 1
+
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self.complete:
+            return  # a second answer the upstream should not have sent: ignored, the connection is dropped
         self.headers.append((name, value))
+        lowered = name.lower()
+        if lowered == b"content-length" or (lowered == b"transfer-encoding" and b"chunked" in value.lower()):
+            self.framed = True
 
     def on_headers_complete(self) -> None:
+        if self.complete:
+            return
         self.headers_done = True
         self.keep_alive = self.parser.should_keep_alive()  # llhttp answers False once the message is complete
 
     def on_body(self, body: bytes) -> None:
-        self.body.append(body)
+        if not self.complete:
+            self.body.append(body)
 
     def on_message_complete(self) -> None:
         self.complete = True
@@ -58,9 +79,11 @@ class _Parsed:
 class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
+        self.idle_since = 0.0
 
     async def exchange(self, request: bytes, head_only: bool) -> tuple[Answer, bool]:
-        """(answer, whether the connection may be reused)."""
+        """(answer, whether the connection may be reused). An answer cut short before its declared end is an
+        UpstreamError, never passed on as complete."""
         self.writer.write(request)
         parsed = _Parsed()
         parser = parsed.parser = httptools.HttpResponseParser(parsed)
@@ -74,8 +97,8 @@ class _Connection:
                     raise
                 chunk = b""
             if not chunk:
-                if parsed.headers_done and not parsed.complete:  # a body delimited by the connection's close
-                    return Answer(parser.get_status_code(), parsed.headers, b"".join(parsed.body)), False
+                if parsed.headers_done and not parsed.framed:  # a body delimited by the connection's close
+                    return Answer(_status(parser), parsed.headers, b"".join(parsed.body)), False
                 if not received:  # the upstream had closed the pooled connection: nothing reached it
                     raise StaleConnection("closed before answering")
                 raise UpstreamError("closed mid-answer")
@@ -88,14 +111,26 @@ class _Connection:
             except httptools.HttpParserUpgrade:
                 raise UpstreamError("asked to switch protocols") from None
             except httptools.HttpParserError:
+                if parsed.complete:  # bytes after the answer that do not parse: never reuse this connection
+                    break
                 raise UpstreamError("sent a malformed answer") from None
             if head_only and parsed.headers_done:
                 break
-        answer = Answer(parser.get_status_code(), parsed.headers, b"".join(parsed.body))
-        return answer, parsed.keep_alive
+        answer = Answer(_status(parser), parsed.headers, b"".join(parsed.body))
+        # Reused only after a clean, framed success: an error answer may come before the upstream has read the
+        # whole request (the rest of it would be read as a new one), and extra bytes would reach the next caller.
+        reuse = parsed.keep_alive and parsed.messages == 1 and answer.status < 400 and not head_only
+        return answer, reuse
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _status(parser: Any) -> int:
+    status: int = parser.get_status_code()
+    if not 100 <= status <= 599:
+        raise UpstreamError("sent an invalid status code")
+    return status
 
 
 class Upstream:
@@ -135,11 +170,20 @@ class Upstream:
         if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
             head.append(b"content-length: " + str(len(body)).encode())
         data = b"\r\n".join(head) + b"\r\n\r\n" + body
-        if self._idle:
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.reader.at_eof() or connection.writer.is_closing():
+                connection.close()
+                continue
+            if time.monotonic() - connection.idle_since > MAX_IDLE_AGE:
+                connection.close()  # the upstream may be closing it right now
+                continue
             try:
-                return await self._attempt(self._idle.pop(), data, method == "HEAD")
+                return await self._attempt(connection, data, method == "HEAD")
             except StaleConnection:
-                pass  # sent again below, once, on a fresh connection
+                if method not in IDEMPOTENT:
+                    raise  # the upstream may have read it: a Trigger OTP is never sent twice
+                break  # an idempotent request: sent again below, once, on a fresh connection
         return await self._attempt(await self._connect(), data, method == "HEAD")  # fresh (or after a stale one)
 
     async def _attempt(self, connection: _Connection, data: bytes, head_only: bool) -> Answer:
@@ -159,6 +203,7 @@ class Upstream:
 
     def _release(self, connection: _Connection, keep: bool) -> None:
         if keep and len(self._idle) < self.max_idle and not connection.reader.at_eof():
+            connection.idle_since = time.monotonic()
             self._idle.append(connection)
         else:
             connection.close()
