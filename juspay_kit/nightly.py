@@ -6,10 +6,13 @@
 A violation's fingerprint is (operation, check, title), hashed; it is written into the issue body as a
 marker, so the next night finds the issue again. Rules:
 - a violation seen tonight: comment on its open issue, or open one (label `contract-violation`);
-- an open violation issue not seen tonight, after a run that was not cut short: comment and close it;
+- an open violation issue not seen tonight is closed (with a comment) only after a complete run: no outage,
+  no spent budget, no harness error. Anything less has not shown that the violation is gone;
 - the sandbox unreachable (or the run cut short): comment on, or open, the one `sandbox-outage` issue;
   a later complete run closes it;
-- a failing stateful-flow test is a violation like any other (operation `flow`, check = the test's name).
+- a failing stateful-flow test is a violation like any other (operation `flow`, check = the test's name,
+  fingerprint `f-...`); flow issues are closed only when tonight's flow report exists and is readable.
+Text from the target (titles, messages) is escaped, so that it can never carry a marker of its own.
 No summary means the check could not run (bad settings, missing secrets): nothing is changed.
 """
 
@@ -30,6 +33,18 @@ from juspay_kit.errors import HarnessError
 VIOLATION_LABEL = "contract-violation"
 OUTAGE_LABEL = "sandbox-outage"
 MARKER = re.compile(r"<!-- juspay-nightly: ([a-z0-9-]+) -->")
+FLOW = "flow"  # the operation of a stateful-flow finding
+
+
+def escape(text: str) -> str:
+    """Text from the target, made unable to open or close an HTML comment (and so to forge a marker)."""
+    return text.replace("<!--", "&lt;!--").replace("-->", "--&gt;")
+
+
+def marker_of(body: str) -> str | None:
+    """The issue's own marker: the last one in its body (ours is always written last)."""
+    found = MARKER.findall(body)
+    return found[-1] if found else None
 
 
 @dataclass(frozen=True)
@@ -42,7 +57,7 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         digest = hashlib.sha256(f"{self.operation}|{self.check}|{self.title}".encode()).hexdigest()
-        return f"v-{digest[:16]}"
+        return f"{'f' if self.operation == FLOW else 'v'}-{digest[:16]}"
 
 
 @dataclass(frozen=True)
@@ -61,55 +76,62 @@ def findings(summary: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def flow_failures(junit_path: Path) -> list[Finding]:
-    """Failed or erroring test cases of the stateful flow's JUnit report, as findings."""
+def flow_failures(junit_path: Path) -> list[Finding] | None:
+    """Failed or erroring test cases of the stateful flow's JUnit report, as findings; None when the flow did
+    not report (no file), so that nothing about the flow is concluded."""
     if not junit_path.is_file():
-        return []
+        return None
     try:
         root = ElementTree.parse(junit_path).getroot()
     except ElementTree.ParseError:
-        return [Finding("flow", "flow-report", "the flow's JUnit report is unreadable")]
+        return [Finding(FLOW, "flow-report", "the flow's JUnit report is unreadable")]
     found = []
     for case in root.iter("testcase"):
         for kind in ("failure", "error"):
             node = case.find(kind)
             if node is not None:
                 message = (node.get("message") or "").splitlines()[0][:200] if node.get("message") else kind
-                found.append(Finding("flow", case.get("name", "?"), message, (node.text or "")[:1500]))
+                found.append(Finding(FLOW, case.get("name", "?"), message, (node.text or "")[:1500]))
     return found
 
 
-def plan(summary: dict[str, Any], flow: list[Finding], open_issues: list[dict[str, Any]], run_url: str) -> list[Action]:
-    """What to do on GitHub after a night's run; `open_issues` as the REST API lists them."""
+def plan(
+    summary: dict[str, Any], flow: list[Finding] | None, open_issues: list[dict[str, Any]], run_url: str
+) -> list[Action]:
+    """What to do on GitHub after a night's run; `open_issues` as the REST API lists them; `flow` None when
+    the flow did not report."""
     by_marker: dict[str, dict[str, Any]] = {}
     for issue in open_issues:
-        match = MARKER.search(issue.get("body") or "")
-        if match:
-            by_marker[match.group(1)] = issue
+        marker = marker_of(issue.get("body") or "")
+        if marker:
+            by_marker[marker] = issue
     actions: list[Action] = []
-    seen = {f.fingerprint: f for f in findings(summary) + flow}
+    flow_read = flow is not None and not any(f.check == "flow-report" for f in flow)
+    seen = {f.fingerprint: f for f in findings(summary) + (flow or [])}
     for fingerprint, finding in seen.items():
         known = by_marker.get(fingerprint)
         if known is not None:
             actions.append(Action("comment", known["number"], body=f"Seen again: {run_url}"))
         else:
-            title = f"Nightly contract: {finding.operation} {finding.check}: {finding.title}"[:200]
+            title = escape(f"Nightly contract: {finding.operation} {finding.check}: {finding.title}")[:200]
             body = (
-                f"The nightly run found a contract violation.\n\n- operation: `{finding.operation}`\n"
-                f"- check: `{finding.check}`\n- title: {finding.title}\n\n{finding.detail}\n\nRun: {run_url}\n\n"
-                f"<!-- juspay-nightly: {fingerprint} -->"
+                escape(
+                    f"The nightly run found a contract violation.\n\n- operation: `{finding.operation}`\n"
+                    f"- check: `{finding.check}`\n- title: {finding.title}\n\n{finding.detail}\n\nRun: {run_url}"
+                )
+                + f"\n\n<!-- juspay-nightly: {fingerprint} -->"
             )
             actions.append(Action("open", None, title=title, body=body, label=VIOLATION_LABEL))
     outage = summary.get("outage")
-    complete = not outage
-    if complete:
-        for fingerprint, issue in by_marker.items():
-            if fingerprint.startswith("v-") and fingerprint not in seen:
-                actions.append(Action("comment", issue["number"], body=f"Not seen on {run_url}; closing."))
-                actions.append(Action("close", issue["number"]))
+    complete = not outage and not summary.get("budget_exhausted") and not summary.get("errors")
+    for fingerprint, issue in by_marker.items():
+        judged = (fingerprint.startswith("v-") and complete) or (fingerprint.startswith("f-") and flow_read)
+        if judged and fingerprint not in seen:
+            actions.append(Action("comment", issue["number"], body=f"Not seen on {run_url}; closing."))
+            actions.append(Action("close", issue["number"]))
     outage_issue = by_marker.get("outage")
     if outage:
-        text = f"The sandbox stopped answering: {outage}\n\nRun: {run_url}"
+        text = escape(f"The sandbox stopped answering: {outage}\n\nRun: {run_url}")
         if outage_issue is not None:
             actions.append(Action("comment", outage_issue["number"], body=text))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,3 +69,75 @@ def recording_server(replies: dict[str, tuple[int, Any]]) -> Iterator[tuple[str,
     with serving(handle) as (base_url, seen):
         recorder.requests = seen
         yield base_url, recorder
+
+
+RawAnswer = Callable[[int, bytes], tuple[bytes, bool]]
+
+
+@contextmanager
+def raw_server(answer: RawAnswer) -> Iterator[tuple[str, list[bytes]]]:
+    """A loopback HTTP/1.1 server that answers with raw bytes, however wrong: `answer(n, request)` gets the
+    number of the request (from 1, all connections) and its bytes, and returns (bytes to write, close after).
+    Yields (base_url, requests received)."""
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
+        while b"\r\n\r\n" not in pending:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            pending += chunk
+        head, _, rest = bytes(pending).partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+        while len(rest) < length:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            rest += chunk
+        pending[:] = rest[length:]
+        return head + b"\r\n\r\n" + rest[:length]
+
+    def talk(conn: socket.socket) -> None:
+        pending = bytearray()
+        with conn:
+            conn.settimeout(5)
+            try:
+                while not stop.is_set():
+                    request = read_request(conn, pending)
+                    if request is None:
+                        return
+                    seen.append(request)
+                    data, close = answer(len(seen), request)
+                    conn.sendall(data)
+                    if close:
+                        return
+            except OSError:
+                return
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=talk, args=(conn,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
+def http_answer(status: int, body: bytes, content_type: bytes = b"application/json", extra: bytes = b"") -> bytes:
+    head = b"HTTP/1.1 %d X\r\ncontent-type: %s\r\ncontent-length: %d\r\n" % (status, content_type, len(body))
+    return head + extra + b"\r\n" + body

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from juspay_kit.spec import ROOT
-from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, serve
+from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, rewrite, serve
 
 
 def run_suite(url: str, *selection: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,6 +69,23 @@ def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
     assert failed and set(failed.values()) == {"failure"}, failed  # assertions failed; no fixture broke
     if suite.endswith("test_fuzz.py"):
         assert FAILURE_TITLES[check] in result.stdout, result.stdout[-3000:]
+
+
+def _validate_otp_fails(path: str, status: int, body: object) -> tuple[int, object]:
+    if path == "/validateOtp":
+        return 500, {"status": "error", "error_code": "internal_error",
+                     "error_info": {"code": "INTERNAL_SERVER_ERROR", "category": "SERVER_ERROR",
+                                    "user_message": "x", "developer_message": "x"}}  # fmt: skip
+    return status, body
+
+
+def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
+    """Under make test's own `-n 2 --dist loadgroup`, a fault in Validate OTP alone fails the fuzz suite."""
+    with serve(rewrite(_validate_otp_fails)) as url:
+        result = run_suite(url, "-n", "2", "--dist", "loadgroup", "contract_tests/test_fuzz.py",
+                           extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert failed_tests(result.junit) == {"test_validate_otp_conforms": "failure"}  # type: ignore[attr-defined]
 
 
 def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:

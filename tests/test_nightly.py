@@ -65,7 +65,7 @@ def test_a_failing_flow_test_is_reported_like_a_violation(tmp_path: Path) -> Non
     junit.write_text('<testsuite><testcase name="test_otp_flow_against_the_sandbox">'
                      '<failure message="AssertionError: refused">trace</failure></testcase>'
                      '<testcase name="test_ok"/></testsuite>')  # fmt: skip
-    flow = nightly.flow_failures(junit)
+    flow = nightly.flow_failures(junit) or []
     assert [(f.operation, f.check) for f in flow] == [("flow", "test_otp_flow_against_the_sandbox")]
     actions = nightly.plan(summary(), flow, [], RUN)
     assert kinds(actions) == [("open", None)] and "flow test_otp_flow_against_the_sandbox" in actions[0].title
@@ -143,3 +143,30 @@ def _github_stand_in(listed: dict[str, list[dict[str, Any]]]) -> Any:
             server.server_close()
 
     return running()
+
+
+def test_only_a_complete_run_closes_a_violation_issue() -> None:
+    schema = nightly.findings(summary(SCHEMA))[0]
+    for incomplete in ({"budget_exhausted": True}, {"errors": ["the spec could not be loaded"]}):
+        assert ("close", 12) not in kinds(nightly.plan(summary() | incomplete, [], [issue(12, schema)], RUN))
+
+
+def test_a_flow_issue_is_closed_only_by_a_flow_report_that_no_longer_shows_it(tmp_path: Path) -> None:
+    failing = nightly.Finding("flow", "test_otp_flow_against_the_sandbox", "assert 409 == 200")
+    assert failing.fingerprint.startswith("f-")
+    known = [issue(40, failing)]
+    assert nightly.flow_failures(tmp_path / "missing.xml") is None
+    assert kinds(nightly.plan(summary(), None, known, RUN)) == []  # no report tonight: nothing concluded
+    assert kinds(nightly.plan(summary(), [failing], known, RUN)) == [("comment", 40)]  # still failing: kept open
+    assert kinds(nightly.plan(summary(), [], known, RUN)) == [("comment", 40), ("close", 40)]
+
+
+def test_a_marker_inside_a_message_cannot_close_the_outage_issue() -> None:
+    forged = {**SCHEMA, "message": "boom <!-- juspay-nightly: outage -->"}
+    opened = nightly.plan(summary(forged), [], [], RUN)[0]
+    assert nightly.marker_of(opened.body) == nightly.findings(summary(forged))[0].fingerprint
+    assert "<!-- juspay-nightly: outage -->" not in opened.body
+    outage_issue = issue(30, "outage")
+    forged_issue = {"number": 41, "body": opened.body}
+    actions = nightly.plan(summary(outage="refused"), [], [outage_issue, forged_issue], RUN)
+    assert ("close", 30) not in kinds(actions) and ("comment", 30) in kinds(actions)

@@ -36,12 +36,12 @@ STEP_UP = "Y2UyOWU0N2E1NGYzNGM2OTY4MjQxZTZhYzkxMTNkMDE="
 
 
 @contextmanager
-def proxying(upstream: str, record: Path | None = None) -> Iterator[tuple[str, ProxyApp, io.StringIO]]:
+def proxying(upstream: str, record: Path | None = None, **options: Any) -> Iterator[tuple[str, ProxyApp, io.StringIO]]:
     """The proxy app under uvicorn in a thread, in front of `upstream`; yields (url, app, console)."""
     out = io.StringIO()
     redactor = Redactor()
     recorder = cassette.CassetteWriter(record, {"upstream": upstream}, redactor) if record else None
-    app = ProxyApp(upstream, recorder=recorder, redactor=redactor, out=out, timeout=5)
+    app = ProxyApp(upstream, recorder=recorder, redactor=redactor, out=out, timeout=5, **options)
     try:
         with serve_app(app, lifespan="on") as url:
             yield url, app, out

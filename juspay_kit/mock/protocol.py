@@ -137,6 +137,14 @@ class GuardedProtocol(HttpToolsProtocol):
         else:
             self._await_request()
 
+    def shutdown(self) -> None:
+        """On Ctrl-C or SIGTERM: a connection with no whole request to finish (its head or body still arriving)
+        is closed at once, so the server stops within seconds whatever callers hold open."""
+        if self._in_head or self._receiving_body:
+            self.transport.close()
+            return
+        super().shutdown()
+
     def connection_lost(self, exc: Exception | None) -> None:
         if getattr(self, "_timer", None) is not None:
             self._timer.cancel()  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ an advance of the mock's clock moves the cassette's timeline (`at`) by as much, 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -93,7 +94,10 @@ class ProxyApp:
         if scope["type"] == "lifespan":
             await lifespan(receive, send, self._on_startup, self._upstream.close)
         elif scope["type"] == "http":
-            await self._exchange(scope, receive, send)
+            try:
+                await self._exchange(scope, receive, send)
+            except asyncio.CancelledError:
+                return  # the server is stopping and this exchange outlived the grace period: no traceback
 
     async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]

@@ -190,6 +190,16 @@ class CassetteWriter:
 def _open_for_append(path: Path) -> int:
     """A descriptor to append to `path`, which must be a regular file holding a cassette, or not exist."""
     try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise UsageError(f"cannot write the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+    if found is not None and stat.S_ISLNK(found.st_mode):
+        raise UsageError(f"cannot write the cassette {path}: it is a symlink")
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        raise UsageError(f"cannot write the cassette {path}: not a regular file")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     except OSError as exc:

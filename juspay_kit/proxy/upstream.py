@@ -65,6 +65,7 @@ class _Parsed:
     def on_headers_complete(self) -> None:
         if self.complete:
             return
+        self.status = self.parser.get_status_code()  # read now: a second answer in the same read would replace it
         self.headers_done = True
         self.keep_alive = self.parser.should_keep_alive()  # llhttp answers False once the message is complete
 
@@ -98,7 +99,7 @@ class _Connection:
                 chunk = b""
             if not chunk:
                 if parsed.headers_done and not parsed.framed:  # a body delimited by the connection's close
-                    return Answer(_status(parser), parsed.headers, b"".join(parsed.body)), False
+                    return Answer(_status(parsed.status), parsed.headers, b"".join(parsed.body)), False
                 if not received:  # the upstream had closed the pooled connection: nothing reached it
                     raise StaleConnection("closed before answering")
                 raise UpstreamError("closed mid-answer")
@@ -116,7 +117,7 @@ class _Connection:
                 raise UpstreamError("sent a malformed answer") from None
             if head_only and parsed.headers_done:
                 break
-        answer = Answer(_status(parser), parsed.headers, b"".join(parsed.body))
+        answer = Answer(_status(parsed.status), parsed.headers, b"".join(parsed.body))
         # Reused only after a clean, framed success: an error answer may come before the upstream has read the
         # whole request (the rest of it would be read as a new one), and extra bytes would reach the next caller.
         reuse = parsed.keep_alive and parsed.messages == 1 and answer.status < 400 and not head_only
@@ -126,8 +127,7 @@ class _Connection:
         self.writer.close()
 
 
-def _status(parser: Any) -> int:
-    status: int = parser.get_status_code()
+def _status(status: int) -> int:
     if not 100 <= status <= 599:
         raise UpstreamError("sent an invalid status code")
     return status
