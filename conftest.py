@@ -36,3 +36,9 @@ def pytest_configure(config: pytest.Config) -> None:
         names = ", ".join([*PROFILES, *ALIASES])
         raise pytest.UsageError(f"HYPOTHESIS_PROFILE={chosen!r} is not a profile of this repository ({names})")
     settings.load_profile(chosen)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest group first: under `-n 2 --dist loadgroup` the kit's tests (one worker builds the wheels
+    once) then run beside the rest instead of after it, so neither worker waits for the other at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group") is None)
