@@ -216,13 +216,18 @@ def test_a_non_loopback_bind_needs_allow_remote() -> None:
     assert ran.returncode == 2 and "--allow-remote" in ran.stderr
 
 
-def test_sigterm_stops_the_proxy_within_seconds_whatever_is_open() -> None:
-    command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", "http://127.0.0.1:9", "--port", "0"]
+def test_a_slow_body_gets_408_and_sigterm_stops_the_proxy_within_seconds_whatever_is_open() -> None:
+    command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", "http://127.0.0.1:9", "--port", "0",
+               "--body-timeout", "0.5"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     host, port = process.stdout.readline()[len(READY_PREFIX) :].split()[0].removeprefix("http://").rsplit(":", 1)
     held = [socket.create_connection((host, int(port))) for _ in range(5)]
     for sock in held[:3]:
+        sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+    held[0].settimeout(5)
+    assert held[0].recv(100).startswith(b"HTTP/1.1 408 ")  # the body did not arrive in time
+    for sock in held[3:]:
         sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)

@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -87,6 +88,33 @@ def median_latency_ms(url: str, calls: int, prefix: str) -> float:
             if answer.status_code != 200:
                 raise HarnessError(f"latency probe got {answer.status_code} from {url}")
     return statistics.median(times)
+
+
+def learned_keys_cost(keys: int = 10_000, calls: int = 1000) -> dict[str, Any]:
+    """The recording proxy's per-request cost with 1 distinct key learned, then after `keys` callers each sent
+    a key of their own (each a 401 from the mock): the median latency of one sequential caller, both times."""
+    import tempfile
+
+    from juspay_kit.mock.process import running_mock
+    from juspay_kit.wire import basic_authorization
+
+    with tempfile.TemporaryDirectory() as folder, running_mock(API_KEY, MERCHANT) as mock:
+        with running_proxy(mock.url, Path(folder) / "bench.cassette.jsonl") as proxy_url:
+            wait_until_serving(proxy_url)
+            median_latency_ms(proxy_url, 200, "warm")
+            one_key = median_latency_ms(proxy_url, calls, "one-key")
+            body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": "k", "stepUpRequestId": "s"}
+            with httpx.Client(base_url=proxy_url, timeout=10, trust_env=False) as http:
+                for index in range(keys):
+                    headers = {
+                        **api_headers(),
+                        "Authorization": basic_authorization(f"caller-{index:06d}-{index * 7919}"),
+                    }
+                    http.post("/initiateVerification", json=body, headers=headers)
+            many_keys = median_latency_ms(proxy_url, calls, "many-keys")
+    print(f"  proxy p50 with 1 key {one_key:.3f} ms, after {keys} keys {many_keys:.3f} ms", flush=True)
+    return {"keys": keys, "p50_ms_one_key": round(one_key, 3), "p50_ms_after_keys": round(many_keys, 3),
+            "ratio": round(many_keys / one_key, 3)}  # fmt: skip
 
 
 def proxy_cost(wrk_bin: str, rounds: int, seconds: int, calls: int = 1000) -> dict[str, Any]:

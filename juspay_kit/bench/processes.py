@@ -108,11 +108,13 @@ def constant_app() -> Any:
 
 
 @contextmanager
-def running_proxy(upstream: str) -> Iterator[str]:
-    """`juspay-proxy` as a subprocess in front of `upstream`; yields its URL, stops it with Ctrl-C."""
+def running_proxy(upstream: str, record: Path | None = None) -> Iterator[str]:
+    """`juspay-proxy` as a subprocess in front of `upstream` (recording to `record`, if given); yields its URL,
+    stops it with Ctrl-C."""
     from juspay_kit.proxy import READY_PREFIX
 
     command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", upstream, "--port", "0"]
+    command += ["--record", str(record)] if record is not None else []
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None
     try:

@@ -25,7 +25,13 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
                         help="seconds to receive a request body (default: %(default)s)")  # fmt: skip
 
 
-def connection_limits(args: argparse.Namespace) -> ConnectionLimits:
+def connection_limits(args: argparse.Namespace, body_timeout: bool = False) -> ConnectionLimits:
+    """The limits the flags give; with `body_timeout`, the protocol also answers a slow body with 408."""
     return ConnectionLimits(
-        args.max_header_bytes, args.max_headers, args.head_timeout, args.idle_timeout, args.max_connections
+        args.max_header_bytes,
+        args.max_headers,
+        args.head_timeout,
+        args.idle_timeout,
+        args.max_connections,
+        args.body_timeout if body_timeout else None,
     )

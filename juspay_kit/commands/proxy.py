@@ -89,13 +89,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         redactor=redactor,
         timeout=args.timeout,
         on_startup=lambda: print(f"{READY_PREFIX}{url} -> {upstream}", flush=True),
-        body_timeout=args.body_timeout,
         max_body_bytes=args.max_body_bytes,
         controls=not args.no_controls,
     )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # uvicorn re-raises it once it has shut down
     try:
-        run_guarded(app, sock, connection_limits(args))  # bounded heads, idle timeout, a connection cap
+        run_guarded(app, sock, connection_limits(args, body_timeout=True))  # heads, bodies, idle time, a cap
     except KeyboardInterrupt:
         pass  # Ctrl-C or SIGTERM: the normal way to stop
     finally:

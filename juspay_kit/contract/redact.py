@@ -64,6 +64,9 @@ class Redactor:
         api_key = api_key[:MAX_SECRET_CHARS]
         if len(api_key) < MIN_SECRET:
             return
+        if "key:" + api_key in self._secrets:  # the common case, a key seen before: nothing to compute
+            self._secrets.move_to_end("key:" + api_key)
+            return
         credential = base64.b64encode(f"{api_key}:".encode()).decode().lower()
         self.basic_credentials[credential] = None
         self.basic_credentials.move_to_end(credential)

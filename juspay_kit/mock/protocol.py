@@ -34,6 +34,7 @@ class ConnectionLimits:
     head_timeout: float = 10.0
     idle_timeout: float = 15.0
     max_connections: int = 1024
+    body_timeout: float | None = None  # seconds for a started body, 408 after (None: the application's concern)
 
 
 class _Refused(Exception):
@@ -78,7 +79,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_head and not self.transport.is_closing():
             # A head still incomplete after this read: its bytes so far are at most what arrived since it began
-            # (the parser counts complete lines exactly, in on_url and on_header; this bounds an endless line).
+            # (the parser counts complete lines exactly, in on_header and on_headers_complete; this bounds an endless
+            # line).
             self._pending += len(data)
             if self._pending > self.limits.max_header_bytes + _READ_SIZE:
                 self._answer(431, "INVALID_INPUT", self._too_large())
@@ -89,37 +91,41 @@ class GuardedProtocol(HttpToolsProtocol):
         self._in_head, self._head_bytes, self._header_lines = True, 0, 0  # limits are per request, pipelined or not
         super().on_message_begin()
 
-    def on_url(self, url: bytes) -> None:
-        self._count(len(url) + len(b"POST  HTTP/1.1\r\n"))
-        super().on_url(url)
-
     def on_header(self, name: bytes, value: bytes) -> None:
         self._header_lines += 1
         if self._header_lines > self.limits.max_headers:
             self._refusal = (431, "INVALID_INPUT", f"More than {self.limits.max_headers} header lines.")
             raise _Refused
-        self._count(len(name) + len(value) + len(b": \r\n"))
-        super().on_header(name, value)
-
-    def _count(self, size: int) -> None:
-        """Add to the current request's head; a head over the limit, however it arrived, is refused."""
-        self._head_bytes += size
+        self._head_bytes += len(name) + len(value) + 4  # the request's own head, however it arrived
         if self._head_bytes > self.limits.max_header_bytes:
             self._refusal = (431, "INVALID_INPUT", self._too_large())
             raise _Refused
+        super().on_header(name, value)
 
     def _too_large(self) -> str:
         return f"The request head is larger than {self.limits.max_header_bytes} bytes."
 
     def on_headers_complete(self) -> None:
+        if self._head_bytes + len(self.url) + len(b"POST  HTTP/1.1\r\n") > self.limits.max_header_bytes:
+            self._refusal = (431, "INVALID_INPUT", self._too_large())
+            raise _Refused
         self._in_head, self._pending, self._receiving_body = False, 0, True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self.limits.body_timeout is not None:  # cancelled by on_message_complete once the body is in
+            self._arm(self.limits.body_timeout, self._body_too_slow)
         super().on_headers_complete()
+
+    def _body_too_slow(self) -> None:
+        if self._receiving_body and not self.transport.is_closing():
+            self._answer(408, "INVALID_INPUT", f"The request body did not arrive within {self.limits.body_timeout:g}s.")
 
     def on_message_complete(self) -> None:
         self._receiving_body = False
+        if self._timer is not None and self.limits.body_timeout is not None:
+            self._timer.cancel()
+            self._timer = None
         super().on_message_complete()
         if self._answered and not self.pipeline:  # answered before its body was in: now wait for the next one
             self._answered = False

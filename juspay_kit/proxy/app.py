@@ -46,6 +46,7 @@ class _Flight:
     clock: float  # perf_counter() then
     query: str  # masked
     path: str  # as sent, still percent-encoded
+    headers: dict[str, str]  # the request's, names lower-cased
     elapsed_ms: float = 0.0
     error: str | None = None  # why no answer came back
 
@@ -60,12 +61,12 @@ class ProxyApp:
         out: TextIO | None = None,
         timeout: float = 30.0,
         on_startup: Callable[[], None] | None = None,
-        body_timeout: float = 10.0,
+        body_timeout: float | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         controls: bool = True,
     ) -> None:
         self.upstream = upstream.rstrip("/")
-        self.body_timeout = body_timeout
+        self.body_timeout = body_timeout  # None: the guarded protocol bounds the body's time (juspay-proxy does)
         self.max_body_bytes = max_body_bytes
         self.controls = controls  # forward /__mock__/ paths (to loopback callers only)
         self._parked = 0  # bytes of request bodies held right now
@@ -79,6 +80,7 @@ class ProxyApp:
         self._upstream = Upstream(self.upstream, timeout=timeout)
         self._on_startup = on_startup
         self._started = time.monotonic()
+        self._last_learned: tuple[str | None, ...] = ()
         self._keys: dict[str, int] = {}  # distinct Basic credentials seen -> their number in the cassette
         self._moved = 0.0  # seconds the upstream mock's clock was advanced through the proxy
 
@@ -104,7 +106,8 @@ class ProxyApp:
         path: str = scope["path"]
         raw_path: bytes = scope.get("raw_path") or path.encode()
         query: bytes = scope.get("query_string", b"")
-        self._learn(_header_dict(scope["headers"]))  # before anything about this request is printed or written
+        headers = _header_dict(scope["headers"])
+        self._learn(headers)  # before anything about this request is printed or written
         if path.startswith(CONTROL_PREFIX) and not (self.controls and _loopback_caller(scope)):
             await _answer(send, 403, {"proxyError": "the mock's test controls are not served to this caller"})
             return
@@ -117,6 +120,7 @@ class ProxyApp:
             time.perf_counter(),
             masked_query(self.redactor, query.decode("latin-1")),
             raw_path.decode("latin-1"),
+            headers,
         )
         forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = raw_path + (b"?" + query if query else b"")
@@ -129,9 +133,9 @@ class ProxyApp:
             self._print(f"upstream error: {method} {path}: {flight.error}")
             self._finish(scope, body, None, flight)
             return
-        headers = [(k, v) for k, v in answer.headers if k.lower() not in _HOP and k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(answer.body)).encode()))
-        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        passed = [(k, v) for k, v in answer.headers if k.lower() not in _HOP and k.lower() != b"content-length"]
+        passed.append((b"content-length", str(len(answer.body)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": passed})
         await send({"type": "http.response.body", "body": answer.body})
         self._finish(scope, body, answer, flight)
 
@@ -141,8 +145,7 @@ class ProxyApp:
         if scope["path"].startswith(CONTROL_PREFIX):
             self._follow_control(scope["path"], answer)
             return
-        headers = _header_dict(scope["headers"])
-        exchange = self.checker.exchange(scope["method"], scope["path"], headers, body)
+        exchange = self.checker.exchange(scope["method"], scope["path"], flight.headers, body)
         found = self._check(exchange, answer)
         self.exchanges += 1
         if not found and self.recorder is None:
@@ -167,7 +170,7 @@ class ProxyApp:
         except BodyTooLarge:
             await _answer(send, 413, {"proxyError": f"request body over {self.max_body_bytes} bytes; not forwarded"})
         except BodyTimeout:
-            await _answer(send, 408, {"proxyError": f"request body not received within {self.body_timeout:g}s"})
+            await _answer(send, 408, {"proxyError": f"request body not received within {self.body_timeout}s"})
         except ClientGone:
             pass  # the caller left before its body was complete: nothing is sent upstream
         finally:
@@ -181,7 +184,10 @@ class ProxyApp:
 
     def _learn(self, headers: dict[str, str]) -> None:
         """Register the key a request carries, so that it is masked wherever it appears (bounded: redact.py)."""
-        cassette.learn_secrets(self.redactor, headers)
+        carried = (headers.get("authorization"), headers.get("x-api-key"), headers.get("api-key"))
+        if carried != self._last_learned:  # most traffic carries one key: learning it again costs nothing
+            cassette.learn_secrets(self.redactor, headers)
+            self._last_learned = carried
 
     def _check(self, exchange: Exchange, answer: Answer | None) -> list[Violation]:
         found = self.checker.request(exchange)

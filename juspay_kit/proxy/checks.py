@@ -57,14 +57,19 @@ class Exchange:
     answer_headers: dict[str, str] = field(default_factory=dict)
     answer_body: bytes | None = None
     sent: list[Violation] = field(default_factory=list)  # the request's own violations
+    _parsed: tuple[Any, str | None] | None = None
 
     def answer_json(self) -> tuple[Any, str | None]:
-        """(parsed answer, None), or (None, why not) when it is not a JSON answer the body checks can read."""
-        if not _is_json(self.answer_headers.get("content-type")):
-            return None, "content type"
-        if self.answer_body is None:
-            return None, "encoding"
-        return _json(self.answer_body)
+        """(parsed answer, None), or (None, why not) when it is not a JSON answer the body checks can read;
+        parsed once for all the checks."""
+        if self._parsed is None:
+            if not _is_json(self.answer_headers.get("content-type")):
+                self._parsed = (None, "content type")
+            elif self.answer_body is None:
+                self._parsed = (None, "encoding")
+            else:
+                self._parsed = _json(self.answer_body)
+        return self._parsed
 
 
 Check = Callable[[Exchange], Iterator[Violation]]

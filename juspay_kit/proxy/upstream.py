@@ -6,8 +6,9 @@ twentieth of the mock's throughput; this client does only what forwarding needs:
 as they came, parse the answer (Content-Length, chunked, or until close), reuse the connection. No
 environment proxy, no redirects, no cookies, no content decoding: the caller gets the upstream's bytes.
 
-One answer per caller: a connection goes back to the pool only after a framed answer below 400 with no
-byte beyond it, and is dropped after MAX_IDLE_AGE idle seconds. An answer cut short before its declared end,
+One answer per caller: a connection goes back to the pool only after one framed answer with no byte beyond
+it, is taken from the pool only if nothing arrived on it meanwhile, and is dropped after MAX_IDLE_AGE idle
+seconds. An answer cut short before its declared end,
 or with a status outside 100-599, is an UpstreamError (the caller gets a 502). A request is never sent twice
 unless its method is idempotent and the pooled connection closed before a single byte of answer.
 """
@@ -118,13 +119,17 @@ class _Connection:
             if head_only and parsed.headers_done:
                 break
         answer = Answer(_status(parsed.status), parsed.headers, b"".join(parsed.body))
-        # Reused only after a clean, framed success: an error answer may come before the upstream has read the
-        # whole request (the rest of it would be read as a new one), and extra bytes would reach the next caller.
-        reuse = parsed.keep_alive and parsed.messages == 1 and answer.status < 400 and not head_only
+        # Reused only after one whole answer and nothing beyond it: extra bytes would reach the next caller.
+        reuse = parsed.keep_alive and parsed.messages == 1 and not head_only and not _unread(self.reader)
         return answer, reuse
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _unread(reader: asyncio.StreamReader) -> bool:
+    """Whether bytes the upstream sent are waiting, unread (asyncio has no public peek: its buffer is read)."""
+    return bool(getattr(reader, "_buffer", b""))
 
 
 def _status(status: int) -> int:
@@ -172,7 +177,7 @@ class Upstream:
         data = b"\r\n".join(head) + b"\r\n\r\n" + body
         while self._idle:
             connection = self._idle.pop()
-            if connection.reader.at_eof() or connection.writer.is_closing():
+            if connection.reader.at_eof() or connection.writer.is_closing() or _unread(connection.reader):
                 connection.close()
                 continue
             if time.monotonic() - connection.idle_since > MAX_IDLE_AGE:
