@@ -54,7 +54,6 @@ FAILURE_TITLES = {
     ("fault", "suite"),
     [
         ("missing-header-accepted", "contract_tests/test_fuzz.py"),
-        ("undocumented-status", "contract_tests/test_fuzz.py"),
         ("everything-401", "contract_tests/test_fuzz.py"),
         ("counters-as-strings", "contract_tests/test_client_contract.py"),
         ("renamed-field", "contract_tests/test_otp_flow.py"),
@@ -71,21 +70,19 @@ def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
         assert FAILURE_TITLES[check] in result.stdout, result.stdout[-3000:]
 
 
-def _validate_otp_fails(path: str, status: int, body: object) -> tuple[int, object]:
-    if path == "/validateOtp":
-        return 500, {"status": "error", "error_code": "internal_error",
-                     "error_info": {"code": "INTERNAL_SERVER_ERROR", "category": "SERVER_ERROR",
-                                    "user_message": "x", "developer_message": "x"}}  # fmt: skip
-    return status, body
+def _undocumented_status_on_validate_otp(path: str, status: int, body: object) -> tuple[int, object]:
+    return (422 if status == 400 and path == "/validateOtp" else status), body
 
 
 def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
-    """Under make test's own `-n 2 --dist loadgroup`, a fault in Validate OTP alone fails the fuzz suite."""
-    with serve(rewrite(_validate_otp_fails)) as url:
+    """Under make test's own `-n 2 --dist loadgroup`, a fault in Validate OTP alone (an undocumented 422) fails
+    the fuzz suite: every operation's item runs, none shares another's node id."""
+    with serve(rewrite(_undocumented_status_on_validate_otp)) as url:
         result = run_suite(url, "-n", "2", "--dist", "loadgroup", "contract_tests/test_fuzz.py",
                            extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:]
     assert failed_tests(result.junit) == {"test_validate_otp_conforms": "failure"}  # type: ignore[attr-defined]
+    assert FAILURE_TITLES["status_code_conformance"] in result.stdout, result.stdout[-3000:]
 
 
 def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from juspay_kit.contract.redact import MAX_SECRETS, PIECE, Redactor, key_forms
-from juspay_kit.proxy import cassette
-from juspay_kit.proxy.app import MAX_DECODED_BYTES, ProxyApp, _decoded
+from juspay_kit.proxy import MAX_BODY_BYTES, cassette
+from juspay_kit.proxy.app import MAX_DECODED_BYTES, MAX_PARKED_BYTES, ProxyApp, _decoded
 from tests import broken_servers
 from tests.broken_servers import serve, serve_app
 from tests.loopback import http_answer, raw_server
@@ -246,3 +246,16 @@ def test_basic_credentials_of_an_unlearned_key_are_still_masked_by_structure() -
     value = "Basic " + base64.b64encode(b"never-learned-key:").decode()
     shown = cassette.masked_headers(Redactor(), {"authorization": value, "x-api-key": "never-learned"}, {})
     assert shown == {"authorization": "Basic [masked-key-1]", "x-api-key": "[masked]"}
+
+
+def test_request_bodies_held_at_once_are_bounded() -> None:
+    declared = b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 1048576\r\n\r\n{"
+    with raw_server(lambda n, request: (OK, False)) as (upstream, seen), proxy(upstream) as (url, _, _):
+        parked = [socket.create_connection(_host_port(url)) for _ in range(MAX_PARKED_BYTES // MAX_BODY_BYTES)]
+        for sock in parked:
+            sock.sendall(declared)
+        time.sleep(0.2)
+        refused = post(url)
+        for sock in parked:
+            sock.close()
+    assert is_proxy_error(refused, 503) and seen == []
