@@ -19,7 +19,7 @@ def test_each_broken_server_is_caught_by_name(fault: str, tmp_path: Path) -> Non
     middleware, check = FAULTS[fault]
     with serve(middleware) as url:
         result = contract_check(
-            "--base-url", url, "--max-examples", "25", "--seed", "3", "--report-dir", str(tmp_path), env=CREDENTIALS
+            "--base-url", url, "--max-examples", "10", "--seed", "3", "--report-dir", str(tmp_path), env=CREDENTIALS
         )
     assert result.returncode == 1, result.stdout + result.stderr
     data = summary(tmp_path)
