@@ -19,9 +19,9 @@ from schemathesis.config import SchemathesisConfig
 
 from juspay_kit import spec
 from juspay_kit.contract import runner
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import Profile, Settings, resolve
 from juspay_kit.errors import HarnessError
+from juspay_kit.redact import Redactor
 
 
 def _settings() -> Settings | HarnessError:

@@ -8,6 +8,10 @@ fixture. Options (command line, or the ini key of the same name with underscores
     --juspay-mock-max-verifications N  maxOTPVerificationAllowed (default 3)
     --juspay-mock-code-expiration N    codeExpiration in minutes (default 5)
 
+Per test: `juspay_mock.configure(max_requests=1)` or the marker `@pytest.mark.juspay_mock(max_requests=1)`
+change the limits until the next test; `juspay_mock.inject_fault("triggerOtp", status=500)` plays a failure;
+`juspay_mock.requests()` and `juspay_mock.assert_called("validateOtp", times=1)` show what the app sent.
+
     def test_binding(juspay_mock):
         with juspay_mock.client() as client:
             client.trigger_otp(token_reference="t", v_provisioned_token_id="v", client_reference_id="c",
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -36,6 +41,23 @@ OPTIONS = {  # option -> (mock flag, help)
     "max_verifications": ("--max-verifications", "maxOTPVerificationAllowed of the mock (default 3)"),
     "code_expiration": ("--code-expiration", "codeExpiration of the mock, in minutes (default 5)"),
 }
+
+
+@dataclass(frozen=True)
+class Call:
+    """One API call the mock received (an entry of its journal): secrets are masked."""
+
+    operation: str | None
+    method: str
+    path: str
+    status: int | None  # the status answered, a fault's included; None: the connection was dropped
+    headers: dict[str, str]
+    json: Any  # the request body as parsed JSON (OTP fields masked), or its text
+    received_at: str
+
+
+LIMIT_NAMES = {"max_requests": "maxOTPRequestsAllowed", "max_verifications": "maxOTPVerificationAllowed",
+               "code_expiration": "codeExpirationMinutes"}  # fmt: skip
 
 
 class JuspayMock:
@@ -70,18 +92,71 @@ class JuspayMock:
         self._control("POST", "/__mock__/clock", json={"advanceSeconds": seconds})
 
     def reset(self) -> None:
-        """Forget every session, code and clock advance."""
+        """Forget every session, code, clock advance, fault, journal entry and limit change."""
         self._control("POST", "/__mock__/reset")
+
+    def inject_fault(
+        self,
+        operation: str,
+        *,
+        status: int | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        delay: float | None = None,
+        drop: bool = False,
+        times: int = 1,
+    ) -> str:
+        """The next `times` calls of `operation` (an operationId, or "*") get this failure instead of the normal
+        answer: `status` with `body` (JSON, or a str sent as it is) and `content_type`; `delay` seconds first;
+        or `drop` the connection. Returns the fault's id."""
+        fault: dict[str, Any] = {"operation": operation, "drop": drop, "times": times}
+        for name, value in (("status", status), ("body", body), ("contentType", content_type), ("delaySeconds", delay)):
+            if value is not None:
+                fault[name] = value
+        answer = self._control("POST", "/__mock__/faults", json=fault, expect=201)
+        fault_id: str = answer.json()["id"]
+        return fault_id
+
+    def requests(self, operation: str | None = None) -> list[Call]:
+        """The API calls received since the test began, oldest first (only those of `operation` if given)."""
+        entries = self._control("GET", "/__mock__/requests").json()["requests"]
+        calls = [Call(e["operation"], e["method"], e["path"], e["status"], e["headers"], e["body"], e["receivedAt"])
+                 for e in entries]  # fmt: skip
+        return [call for call in calls if operation is None or call.operation == operation]
+
+    def assert_called(self, operation: str, times: int | None = None) -> None:
+        """Fail the test unless `operation` was called (exactly `times` times, if given), listing what was."""
+        calls = self.requests()
+        seen = sum(1 for call in calls if call.operation == operation)
+        if (times is None and seen) or seen == times:
+            return
+        listing = "\n".join(f"  {n}. {c.operation or c.path} -> {c.status}" for n, c in enumerate(calls, 1)) or "  none"
+        wanted = "at least once" if times is None else f"{times} time{'s' if times != 1 else ''}"
+        raise pytest.fail.Exception(
+            f"juspay_mock: expected {operation} {wanted}, it was called {seen} time{'s' if seen != 1 else ''}; "
+            f"the calls received:\n{listing}",
+            pytrace=False,
+        )
+
+    def configure(
+        self, max_requests: int | None = None, max_verifications: int | None = None, code_expiration: int | None = None
+    ) -> None:
+        """Change the OTP limits until the next test (or reset): maxOTPRequestsAllowed,
+        maxOTPVerificationAllowed, codeExpiration in minutes."""
+        given = {"max_requests": max_requests, "max_verifications": max_verifications,
+                 "code_expiration": code_expiration}  # fmt: skip
+        body = {LIMIT_NAMES[name]: value for name, value in given.items() if value is not None}
+        self._control("POST", "/__mock__/config", json=body)
 
     def close(self) -> None:
         self._controls.close()
 
-    def _control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _control(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> httpx.Response:
         try:
             answer = self._controls.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise pytest.fail.Exception(f"juspay_mock: {path} unreachable: {exc}", pytrace=False) from None
-        if answer.status_code != 200:
+        if answer.status_code != expect:
             raise pytest.fail.Exception(
                 f"juspay_mock: {method} {path} answered {answer.status_code}: {answer.text[:200]}", pytrace=False
             )
@@ -100,13 +175,20 @@ MOCK_ARGUMENTS = pytest.StashKey[list[str]]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """Check the options once, before any test runs: a bad value is one usage line, not a fixture error."""
+    config.addinivalue_line(
+        "markers",
+        "juspay_mock(max_requests=None, max_verifications=None, code_expiration=None): the juspay_mock fixture's "
+        "OTP limits for this test",
+    )
     config.stash[MOCK_ARGUMENTS] = _mock_arguments(config)
 
 
 def _mock_arguments(config: pytest.Config) -> list[str]:
     arguments: list[str] = []
     for name, (flag, _) in OPTIONS.items():
-        value = config.getoption(f"juspay_mock_{name}") or config.getini(f"juspay_mock_{name}") or None
+        value = config.getoption(f"juspay_mock_{name}")  # the command line beats the ini key, 0 included
+        if value is None:
+            value = config.getini(f"juspay_mock_{name}") or None
         if value is None:
             continue
         try:
@@ -133,7 +215,15 @@ def _juspay_mock_server(request: pytest.FixtureRequest) -> Iterator[JuspayMock]:
 
 
 @pytest.fixture
-def juspay_mock(_juspay_mock_server: JuspayMock) -> JuspayMock:
-    """The session's embedded Juspay mock, reset for this test."""
+def juspay_mock(_juspay_mock_server: JuspayMock, request: pytest.FixtureRequest) -> JuspayMock:
+    """The session's embedded Juspay mock, reset for this test (and given the limits of its marker)."""
     _juspay_mock_server.reset()
+    marker = request.node.get_closest_marker("juspay_mock")
+    if marker is not None:
+        unknown = sorted(set(marker.kwargs) - set(LIMIT_NAMES))
+        if marker.args or unknown:
+            names = ", ".join(LIMIT_NAMES)
+            pytest.fail(f"@pytest.mark.juspay_mock takes only {names} as keywords, got {marker.args or unknown}",
+                        pytrace=False)  # fmt: skip
+        _juspay_mock_server.configure(**marker.kwargs)
     return _juspay_mock_server

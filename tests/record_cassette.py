@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 from juspay_kit.mock.process import running_mock
 from juspay_kit.proxy.app import ProxyApp
 from juspay_kit.proxy.cassette import CassetteWriter
+from juspay_kit.redact import Redactor
 from tests.broken_servers import serve_app
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mock-flow.cassette.jsonl"

@@ -21,10 +21,10 @@ import pytest
 from juspay_kit.cli import run
 from juspay_kit.commands import proxy as proxy_command
 from juspay_kit.commands import replay as replay_command
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 from juspay_kit.proxy import READY_PREFIX, cassette
 from juspay_kit.proxy.app import ProxyApp
+from juspay_kit.redact import Redactor
 from juspay_kit.spec import ROOT
 from tests import broken_servers
 from tests.broken_servers import serve, serve_app

@@ -19,9 +19,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from juspay_kit.contract.redact import MAX_SECRETS, PIECE, Redactor, key_forms
 from juspay_kit.proxy import MAX_BODY_BYTES, cassette
 from juspay_kit.proxy.app import MAX_DECODED_BYTES, MAX_PARKED_BYTES, ProxyApp, _decoded
+from juspay_kit.redact import MAX_SECRETS, PIECE, Redactor, key_forms
 from tests import broken_servers
 from tests.broken_servers import serve, serve_app
 from tests.loopback import http_answer, raw_server

@@ -20,8 +20,8 @@ import pytest
 
 from juspay_kit.commands import proxy as proxy_command
 from juspay_kit.commands import replay as replay_command
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.proxy import READY_PREFIX, cassette
+from juspay_kit.redact import Redactor
 from tests import broken_servers
 from tests.broken_servers import serve
 from tests.commands import run_command

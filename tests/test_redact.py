@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from juspay_kit.contract.redact import MASK, OTP_MASK, PIECE, Redactor
+from juspay_kit.redact import MASK, OTP_MASK, PIECE, Redactor
 
 KEY = "live_key_5mQ2vT8xZr4Lk9Wp"
 

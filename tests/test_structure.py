@@ -14,7 +14,7 @@ FLOORS: list[set[str]] = [
     {"spec"},
     {"schema"},
     {"api"},
-    {"cli", "wire"},
+    {"cli", "wire", "redact"},
     {"mock"},
     {"contract"},
     {"proxy"},

@@ -20,8 +20,8 @@ from juspay_kit.spec import ROOT
 def fuzz_rate(base_url: str, seed: int, max_examples: int, server_pid: int) -> tuple[float, int, float]:
     """Contract-check cases/s against base_url with the priming-free profile, and the server's CPU share."""
     from juspay_kit.contract import runner
-    from juspay_kit.contract.redact import Redactor
     from juspay_kit.contract.settings import resolve
+    from juspay_kit.redact import Redactor
 
     settings = resolve(
         base_url=base_url, mode="all", max_examples=max_examples, seed=seed, report_dir=BENCH_DIR / "reports",

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
 from juspay_kit.errors import HarnessError, TargetUnreachable
+from juspay_kit.redact import Redactor
 
 
 def main(argv: Sequence[str] | None = None) -> int:

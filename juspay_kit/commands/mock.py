@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, positive, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, non_negative_int, positive, run
 from juspay_kit.commands import add_connection_flags, connection_limits
 from juspay_kit.contract.safety import bind_address, is_loopback_host
 from juspay_kit.errors import UsageError
@@ -33,7 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--merchant-id", default=DEFAULT_MERCHANT_ID, help="accepted x-merchantid (default: %(default)s)"
     )
-    parser.add_argument("--seed", type=int, help="make OTP codes reproducible (default: random codes)")
+    parser.add_argument(
+        "--seed", type=non_negative_int, help="make OTP codes reproducible, 0 or more (default: random)"
+    )
     parser.add_argument(
         "--max-verifications", type=positive, default=3, help="maxOTPVerificationAllowed (default: %(default)s)"
     )
@@ -75,7 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         serve(
-            settings, bind_address(args.host), args.port, on_ready=_announce, access_log=args.access_log,
+            settings, bind_address(args.host), args.port, on_ready=lambda url: _announce(url, settings.controls),
+            access_log=args.access_log,
             limits=connection_limits(args),
         )  # fmt: skip
     except OSError as exc:
@@ -83,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _announce(url: str) -> None:
+def _announce(url: str, controls: bool) -> None:
     print(f"{READY_PREFIX}{url}", flush=True)
+    if controls:
+        print(f"OTP inbox page: {url}/__mock__/ui", flush=True)
 
 
 def console() -> NoReturn:

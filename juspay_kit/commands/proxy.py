@@ -59,10 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--host {args.host} is not loopback: pass --allow-remote to accept traffic from the network")
     upstream = normalise(args.upstream)  # TargetRefused (exit 2) before anything listens
     from juspay_kit import __version__, spec
-    from juspay_kit.contract.redact import Redactor
     from juspay_kit.mock.server import bind, run_guarded, url_of
     from juspay_kit.proxy.app import ProxyApp
     from juspay_kit.proxy.cassette import CassetteWriter
+    from juspay_kit.redact import Redactor
 
     try:
         sock = bind(bind_address(args.host), args.port)

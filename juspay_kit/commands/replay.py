@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("argument --request-timeout: must be a number of seconds between 0 and 600")
     if args.rate_limit is not None and not 0 <= args.rate_limit <= 10_000:  # also refuses nan
         parser.error("argument --rate-limit: must be a number of requests per second between 0 and 10000")
-    from juspay_kit.contract.redact import Redactor
     from juspay_kit.contract.report import prepare
     from juspay_kit.contract.safety import TargetKind, classify
     from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
     from juspay_kit.proxy import cassette, replay
+    from juspay_kit.redact import Redactor
 
     cassette.read(args.cassette)  # a bad file is reported before any server starts
     prepare(args.report_dir)  # and an unwritable report folder before any request

@@ -20,9 +20,9 @@ import schemathesis
 from schemathesis.generation import GenerationMode
 
 from juspay_kit.contract.checks import operation_id  # importing checks also registers them
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.settings import Settings
 from juspay_kit.errors import BudgetExhausted
+from juspay_kit.redact import Redactor
 
 
 class Controller:

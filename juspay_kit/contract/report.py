@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.results import RunResult
 from juspay_kit.errors import UsageError
+from juspay_kit.redact import Redactor
 
 CHECK_ORDER = (
     "not_a_server_error",

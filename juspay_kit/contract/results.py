@@ -13,7 +13,7 @@ from schemathesis.generation import GenerationMode
 
 from juspay_kit.contract.checks import operation_id
 from juspay_kit.contract.observe import Observations
-from juspay_kit.contract.redact import Redactor
+from juspay_kit.redact import Redactor
 
 MAX_EXAMPLES_PER_CHECK = 5
 

@@ -19,11 +19,11 @@ from schemathesis.engine import StopReason, events, from_schema
 
 from juspay_kit import spec
 from juspay_kit.contract.hook import active
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.results import RunResult, Violation, collect, curl
 from juspay_kit.contract.settings import Profile, Settings
 from juspay_kit.contract.target import preflight, reset_mock_controls, target
 from juspay_kit.errors import BudgetExhausted, HarnessError
+from juspay_kit.redact import Redactor
 
 __all__ = ["RunResult", "Violation", "active", "curl", "preflight", "reset_mock_controls", "run",
            "schemathesis_config", "target"]  # fmt: skip

@@ -14,19 +14,23 @@ HTTP parser cannot read, and heads that are too large or too slow, are answered 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
 
 from juspay_kit import api, schema
+from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond, respond_raw
+from juspay_kit.mock.controls import control
+from juspay_kit.mock.double import Entry, Fault, Faults, Journal, now_iso, shown_body, shown_headers
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
 from juspay_kit.wire import (
     BodyTimeout,
     BodyTooLarge,
     ClientGone,
+    Message,
     Receive,
     Scope,
     Send,
@@ -37,7 +41,6 @@ from juspay_kit.wire import (
 )
 
 CONTROL_PREFIX = "/__mock__/"
-MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600  # one clock move is at most ten years: the clock stays finite
 DEFAULT_API_KEY = "mock_api_key"
 DEFAULT_MERCHANT_ID = "mock_merchant"
 
@@ -57,32 +60,6 @@ class MockSettings:
         return f"MockSettings(merchant_id={self.merchant_id!r}, seed={self.seed!r}, limits={self.limits!r})"
 
 
-class RequestError(Exception):
-    """A request the mock refuses before any session rule runs; becomes a JuspayError body."""
-
-    def __init__(self, status: int, code: str, message: str, field: str = "NA") -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
-
-
-def juspay_error(status: int, code: str, message: str, field: str = "NA") -> dict[str, Any]:
-    error_code = {401: "access_denied", 404: "not_found", 405: "method_not_allowed"}.get(status, "invalid_request")
-    user_message = {401: "Unauthorized.", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Invalid request.")
-    category = "USER_ERROR"
-    return {
-        "status": "error",
-        "error_code": error_code,
-        "error_message": message,
-        "error_info": {
-            "code": code,
-            "category": category,
-            "user_message": user_message,
-            "developer_message": message,
-            "fields": field,
-        },
-    }
-
-
 def _depth(value: Any, limit: int, level: int = 1) -> bool:
     """True when `value` nests deeper than `limit` containers."""
     if level > limit:
@@ -92,10 +69,6 @@ def _depth(value: Any, limit: int, level: int = 1) -> bool:
     if isinstance(value, list):
         return any(_depth(v, limit, level + 1) for v in value if isinstance(v, dict | list))
     return False
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 @dataclass
@@ -121,10 +94,22 @@ class MockApp:
         self.settings = settings or MockSettings()
         self.store = SessionStore(limits=self.settings.limits, seed=self.settings.seed)
         self.operations = load_operations()
+        self.operations_by_id = {operation.operation_id for operation in self.operations.values()}
+        self.faults = Faults()
+        self.journal = Journal()
         self._on_startup = on_startup
         self._credentials = f"{self.settings.api_key}:".encode()
         self._merchant = self.settings.merchant_id.encode("latin-1", "replace")
-        limits = self.settings.limits
+        self.set_limits(self.settings.limits)
+        self._bound_body = json.dumps({"status": "SUCCESS", "responseCode": None, "responseMessage": None}).encode()
+
+    @property
+    def merchant_id(self) -> str:
+        return self.settings.merchant_id
+
+    def set_limits(self, limits: Limits) -> None:
+        """The OTP limits from now on (a test's `config`, or the start-up ones again on reset)."""
+        self.store.limits = limits
         self._sent_body = json.dumps(
             {
                 "errorMessage": None,
@@ -137,7 +122,13 @@ class MockApp:
                 },
             }
         ).encode()
-        self._bound_body = json.dumps({"status": "SUCCESS", "responseCode": None, "responseMessage": None}).encode()
+
+    def reset(self) -> None:
+        """Forget every session, code, clock move, fault, journal entry and limit change."""
+        self.store.reset()
+        self.faults.clear()
+        self.journal.clear()
+        self.set_limits(self.settings.limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -146,34 +137,80 @@ class MockApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
+        if path.startswith(CONTROL_PREFIX) and self.settings.controls:
+            await control(self, scope, receive, send)
+            return
+        call = _Call(send)
         try:
-            if path.startswith(CONTROL_PREFIX) and self.settings.controls:
-                status, body = await self._control(scope, receive)
-                await _respond(send, status, body)
-                return
+            await self._api(scope, receive, call)
+        finally:
+            operation = self.operations.get(path)
+            self.journal.record(Entry(
+                operation.operation_id if operation else None, scope["method"], path, call.status,
+                shown_headers(scope["headers"]), shown_body(call.body), call.received_at,
+            ))  # fmt: skip
+
+    async def _api(self, scope: Scope, receive: Receive, call: _Call) -> None:
+        path: str = scope["path"]
+        try:
             operation = self.operations.get(path)
             if operation is None:
                 raise RequestError(404, "RESOURCE_NOT_FOUND", f"No such endpoint: {path[:100]}")
             if scope["method"] != "POST":
-                await _respond(send, 405, juspay_error(405, "INVALID_ACTION", "Use POST."), allow=b"POST")
+                await respond(call.send, 405, juspay_error(405, "INVALID_ACTION", "Use POST."), allow=b"POST")
                 return
-            payload = await self._checked_payload(scope, receive, operation)
+            headers: dict[bytes, bytes] = {}
+            for name, value in scope["headers"]:
+                headers.setdefault(name, value)  # first occurrence wins; names arrive lower-cased
+            if not self._authorized(headers.get(b"authorization", b"")):
+                raise RequestError(401, "UNAUTHORIZED", "Invalid API Key. Please pass a valid and active api key.")
+            fault = self.faults.take(operation.operation_id)
+            if fault is not None and await self._play(fault, scope, headers, receive, call):
+                return
+            payload = await self._checked_payload(headers, receive, operation, call)
             status, raw = self._decide(operation, payload)
-            await _respond_raw(send, status, raw)
+            await respond_raw(call.send, status, raw)
         except RequestError as exc:
-            await _respond(send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
+            await respond(call.send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
+
+    async def _play(
+        self, fault: Fault, scope: Scope, headers: dict[bytes, bytes], receive: Receive, call: _Call
+    ) -> bool:
+        """Play a fault; True when it answered (or dropped the connection), False when the normal answer follows
+        (a delay alone). The OTP sessions are not touched."""
+        if fault.status is not None or fault.drop:
+            try:
+                call.body = await self.read_body(headers, receive)
+            except RequestError:
+                pass  # the journal shows no body; the fault is played all the same
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.drop:
+            drop = scope.get("extensions", {}).get("juspay.drop")
+            if drop is None:  # a server without the guarded protocol cannot drop: say so in a 502
+                await respond(call.send, 502, juspay_error(502, "FAULT_NOT_PLAYABLE", "This server cannot drop."))
+                return True
+            drop()
+            call.status = None
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            return True
+        if fault.status is None:
+            return False
+        body = fault.payload()
+        head = [(b"content-type", fault.content_type.encode()), (b"content-length", str(len(body)).encode())]
+        await call.send({"type": "http.response.start", "status": fault.status, "headers": head})
+        await call.send({"type": "http.response.body", "body": body})
+        return True
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         await lifespan(receive, send, self._on_startup)
 
     # ---- request checks -------------------------------------------------------------------------------
 
-    async def _checked_payload(self, scope: Scope, receive: Receive, operation: Operation) -> dict[str, Any]:
-        headers: dict[bytes, bytes] = {}
-        for name, value in scope["headers"]:
-            headers.setdefault(name, value)  # first occurrence wins; names arrive lower-cased
-        if not self._authorized(headers.get(b"authorization", b"")):
-            raise RequestError(401, "UNAUTHORIZED", "Invalid API Key. Please pass a valid and active api key.")
+    async def _checked_payload(
+        self, headers: dict[bytes, bytes], receive: Receive, operation: Operation, call: _Call
+    ) -> dict[str, Any]:
         merchant = headers.get(b"x-merchantid")
         if merchant is None:
             raise RequestError(
@@ -184,13 +221,13 @@ class MockApp:
         if merchant != self._merchant:
             raise RequestError(401, "UNAUTHORIZED", "Invalid merchant ID.", "x-merchantid")
         _check_content_type(headers.get(b"content-type"))
-        raw = await self._read_body(headers, receive)
+        raw = call.body = await self.read_body(headers, receive)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise RequestError(400, "INVALID_INPUT", "Request body is not valid UTF-8.") from None
         try:
-            payload = json.loads(text, parse_constant=_reject_constant)
+            payload = json.loads(text, parse_constant=reject_constant)
         except RecursionError:
             raise RequestError(400, "INVALID_INPUT", "Request body is nested too deeply.") from None
         except ValueError:
@@ -212,7 +249,7 @@ class MockApp:
         decoded = decode_credential(credential) if credential is not None else None
         return decoded is not None and hmac.compare_digest(decoded, self._credentials)
 
-    async def _read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
+    async def read_body(self, headers: dict[bytes, bytes], receive: Receive) -> bytes:
         limit = self.settings.max_body_bytes
         try:
             raw = await read_body(receive, limit, self.settings.body_timeout_seconds, headers.get(b"content-length"))
@@ -241,43 +278,20 @@ class MockApp:
             return 200, self._bound_body
         return outcome.status, _refusal(operation.facts, outcome)
 
-    # ---- control surface (not part of the Juspay API) ---------------------------------------------------
 
-    async def _control(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
-        action = scope["path"][len(CONTROL_PREFIX) :]
-        method = scope["method"]
-        if action == "health" and method == "GET":
-            return 200, {"status": "ok", "sessions": len(self.store)}
-        if action == "inbox" and method == "GET":
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            names = ("tokenReference", "clientReferenceId")
-            if any(name not in query for name in names):
-                return 400, juspay_error(
-                    400, "MISSING_MANDATORY_PARAMETER", "Pass tokenReference and clientReferenceId."
-                )
-            key = (self.settings.merchant_id, query["tokenReference"][0], query["clientReferenceId"][0])
-            found = self.store.inbox(key)
-            if found is None:
-                return 404, juspay_error(404, "RESOURCE_NOT_FOUND", "No OTP was sent for this session.")
-            return 200, {"otpValue": found[0], "expiresInSeconds": round(found[1], 3)}
-        if action == "reset" and method == "POST":
-            self.store.reset()
-            return 200, {"status": "reset"}
-        if action == "clock" and method == "POST":
-            raw = await self._read_body({}, receive)
-            try:
-                seconds = json.loads(raw, parse_constant=_reject_constant)["advanceSeconds"]
-                if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-                    raise TypeError
-                if not 0 <= seconds <= MAX_ADVANCE_SECONDS:  # also refuses nan; compared before any float()
-                    raise ValueError
-            except (ValueError, TypeError, KeyError, RecursionError):
-                return 400, juspay_error(
-                    400, "INVALID_INPUT", f'Body must be {{"advanceSeconds": N}} with 0 <= N <= {MAX_ADVANCE_SECONDS}.'
-                )
-            self.store.clock.advance(float(seconds))
-            return 200, {"advancedSeconds": seconds}
-        return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {action[:50]}")
+class _Call:
+    """One API call on its way through the mock: what the journal records of it."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status: int | None = None
+        self.body = b""
+        self.received_at = now_iso()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        await self._send(message)
 
 
 def _refusal(operation: api.Operation, outcome: Outcome, **extra: Any) -> bytes:
@@ -310,15 +324,3 @@ def _schema_error(problem: schema.Problem) -> RequestError:
     # Name the rule, never echo the value: it may be an OTP.
     field_name = "/".join(problem.parts) or "body"
     return RequestError(400, "INVALID_INPUT", f"Invalid value for {field_name} (violates {problem.rule})", field_name)
-
-
-async def _respond(send: Send, status: int, body: dict[str, Any], allow: bytes | None = None) -> None:
-    await _respond_raw(send, status, json.dumps(body).encode(), allow)
-
-
-async def _respond_raw(send: Send, status: int, body: bytes, allow: bytes | None = None) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if allow is not None:
-        headers.append((b"allow", allow))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

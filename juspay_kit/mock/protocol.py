@@ -21,7 +21,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from juspay_kit.mock.app import juspay_error
+from juspay_kit.mock.answers import juspay_error
 
 _READ_SIZE = 65536  # the most one read hands the parser (asyncio's default buffer)
 _REASONS = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
@@ -116,6 +116,8 @@ class GuardedProtocol(HttpToolsProtocol):
         if self.limits.body_timeout is not None:  # cancelled by on_message_complete once the body is in
             self._arm(self.limits.body_timeout, self._body_too_slow)
         super().on_headers_complete()
+        # A fault may close the connection without an answer (the mock's `drop`): the app asks through the scope.
+        self.scope.setdefault("extensions", {})["juspay.drop"] = self.transport.abort  # type: ignore[assignment]
 
     def _body_too_slow(self) -> None:
         if self._receiving_body and not self.transport.is_closing():

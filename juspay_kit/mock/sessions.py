@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 SessionKey = tuple[str, str, str]
 
@@ -190,6 +191,20 @@ class SessionStore:
         if session is None or not session.code:
             return None
         return session.code, max(0.0, session.expires_at - self.clock.now())
+
+    def views(self) -> list[dict[str, Any]]:
+        """Every session as the inbox page shows it, most recently used first (for tests and people only)."""
+        now, limits = self.clock.now(), self.limits
+        return [
+            {
+                "merchant": key[0], "tokenReference": key[1], "clientReferenceId": key[2],
+                "state": session.state.value, "otpValue": session.code or None,
+                "requestsLeft": max(0, limits.max_requests - session.requests),
+                "attemptsLeft": max(0, limits.max_verifications - session.wrong_attempts),
+                "expiresInSeconds": round(max(0.0, session.expires_at - now), 1) if session.code else None,
+            }
+            for key, session in reversed(self._sessions.items())
+        ]  # fmt: skip
 
     def reset(self) -> None:
         self._sessions.clear()

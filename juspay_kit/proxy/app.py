@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from juspay_kit.contract.redact import Redactor
 from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UpstreamError
 from juspay_kit.mock.app import CONTROL_PREFIX
@@ -27,6 +26,7 @@ from juspay_kit.proxy import MAX_BODY_BYTES, cassette
 from juspay_kit.proxy.cassette import masked_query
 from juspay_kit.proxy.checks import Exchange, ExchangeChecker, Violation
 from juspay_kit.proxy.upstream import Answer, Upstream
+from juspay_kit.redact import Redactor
 from juspay_kit.wire import BodyTimeout, BodyTooLarge, ClientGone, Receive, Scope, Send, lifespan, read_body
 
 MAX_PARKED_BYTES = 64 * 1024 * 1024  # request bodies held at once, all callers together; beyond: 503

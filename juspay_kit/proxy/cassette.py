@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from juspay_kit.contract.redact import MASK, OTP_MASK, Redactor, is_otp_field
 from juspay_kit.errors import UsageError
+from juspay_kit.redact import MASK, OTP_MASK, Redactor, is_otp_field
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 
 from juspay_kit import api
-from juspay_kit.contract.redact import OTP_MASK, Redactor
 from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
+from juspay_kit.redact import OTP_MASK, Redactor
 from juspay_kit.schema import shared
 from juspay_kit.wire import basic_authorization, basic_credential
 

@@ -1,0 +1,228 @@
+"""What makes the mock a test double beyond the OTP rules: faults to play, a journal of the calls it received,
+and limits a test may change until the next reset. The control surface (`app.py`) parses requests into these.
+
+Bounds, documented in the README: at most MAX_FAULTS pending faults; a delay of at most MAX_DELAY_SECONDS;
+the journal keeps the last JOURNAL_SIZE calls (older ones are dropped and counted), each body up to
+MAX_JOURNAL_BODY characters; limits within LIMIT_BOUNDS.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from collections import deque
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from juspay_kit.mock.sessions import Limits
+from juspay_kit.redact import MASK, OTP_MASK, is_otp_field
+
+MAX_FAULTS = 1000
+MAX_DELAY_SECONDS = 60.0
+MAX_TIMES = 1000
+JOURNAL_SIZE = 1000
+MAX_JOURNAL_BODY = 64 * 1024
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
+# control field -> (Limits attribute, lowest, highest)
+LIMIT_BOUNDS = {
+    "maxOTPRequestsAllowed": ("max_requests", 1, 100),
+    "maxOTPVerificationAllowed": ("max_verifications", 1, 100),
+    "codeExpirationMinutes": ("code_expiration_minutes", 1, 1440),
+}
+_OTP_IN_TEXT = re.compile(r'(?i)("(?:otp|otpvalue|otp_value)"\s*:\s*"?)([^",}\s]+)')
+_FAULT_FIELDS = ("operation", "status", "body", "contentType", "delaySeconds", "drop", "times")
+
+
+class ControlError(ValueError):
+    """A control body the mock refuses; `field` names what is wrong (answered 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+@dataclass
+class Fault:
+    id: str
+    operation: str  # an operationId, or "*" for any
+    status: int | None
+    body: Any  # parsed JSON to send as JSON, a str to send as it is; None with has_body False: no body
+    has_body: bool
+    content_type: str
+    delay: float
+    drop: bool
+    times: int  # calls still to receive it
+
+    def as_dict(self) -> dict[str, Any]:
+        shown = {"id": self.id, "operation": self.operation, "status": self.status, "contentType": self.content_type,
+                 "delaySeconds": self.delay, "drop": self.drop, "times": self.times}  # fmt: skip
+        return shown | ({"body": self.body} if self.has_body else {})
+
+    def payload(self) -> bytes:
+        if not self.has_body:
+            return b""
+        text = self.body if isinstance(self.body, str) else json.dumps(self.body)
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _number(data: dict[str, Any], name: str, low: float, high: float, whole: bool) -> Any:
+    value = data[name]
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or not low <= value <= high:
+        kind = "a whole number" if whole else "a number"
+        raise ControlError(name, f"{name} must be {kind} from {low:g} to {high:g}")
+    return value
+
+
+def parse_fault(data: Any, operations: set[str]) -> Fault:
+    """A fault from a control body; ControlError naming the field for anything wrong."""
+    if not isinstance(data, dict):
+        raise ControlError("body", "the body must be a JSON object")
+    unknown = sorted(str(key) for key in data if key not in _FAULT_FIELDS)
+    if unknown:
+        raise ControlError(unknown[0], f"unknown field(s): {', '.join(unknown)[:200]}")
+    operation = data.get("operation")
+    if operation != "*" and operation not in operations:
+        raise ControlError("operation", f'operation must be one of {", ".join(sorted(operations))} or "*"')
+    status = _number(data, "status", 100, 599, True) if "status" in data else None
+    delay = float(_number(data, "delaySeconds", 0, MAX_DELAY_SECONDS, False)) if "delaySeconds" in data else 0.0
+    drop = data.get("drop", False)
+    if not isinstance(drop, bool):
+        raise ControlError("drop", "drop must be true or false")
+    times = _number(data, "times", 1, MAX_TIMES, True) if "times" in data else 1
+    content_type = data.get("contentType", "application/json")
+    if (
+        not isinstance(content_type, str)
+        or not 0 < len(content_type) <= 200
+        or any(ord(c) < 32 or ord(c) > 126 for c in content_type)
+    ):
+        raise ControlError("contentType", "contentType must be a printable ASCII media type of at most 200 characters")
+    if status is None and not drop and not delay:
+        raise ControlError("status", "give status, delaySeconds or drop: this fault would change nothing")
+    if "body" in data and status is None:
+        raise ControlError("body", "a body needs a status to be answered with")
+    return Fault(secrets.token_hex(8), str(operation), status, data.get("body"), "body" in data, content_type, delay,
+                 drop, times)  # fmt: skip
+
+
+class Faults:
+    """Pending faults, in the order they were added."""
+
+    def __init__(self) -> None:
+        self._pending: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        if len(self._pending) >= MAX_FAULTS:
+            raise ControlError("operation", f"{MAX_FAULTS} faults are pending already; DELETE /__mock__/faults first")
+        self._pending.append(fault)
+
+    def take(self, operation_id: str) -> Fault | None:
+        """The first pending fault for this operation (or for any), used once."""
+        for fault in self._pending:
+            if fault.operation in (operation_id, "*"):
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._pending.remove(fault)
+                return fault
+        return None
+
+    def pending(self) -> list[dict[str, Any]]:
+        return [fault.as_dict() for fault in self._pending]
+
+    def clear(self) -> int:
+        cleared = len(self._pending)
+        self._pending.clear()
+        return cleared
+
+
+def parse_limits(data: Any, current: Limits) -> Limits:
+    """The limits a config body asks for, each within LIMIT_BOUNDS; ControlError naming the field otherwise."""
+    if not isinstance(data, dict):
+        raise ControlError("body", "the body must be a JSON object")
+    unknown = sorted(str(key) for key in data if key not in LIMIT_BOUNDS)
+    if unknown:
+        raise ControlError(unknown[0], f"unknown field(s): {', '.join(unknown)[:200]}")
+    changes = {LIMIT_BOUNDS[name][0]: _number(data, name, *LIMIT_BOUNDS[name][1:], True) for name in data}
+    return replace(current, **changes)
+
+
+def limits_view(limits: Limits) -> dict[str, int]:
+    return {name: getattr(limits, attribute) for name, (attribute, _, _) in LIMIT_BOUNDS.items()}
+
+
+@dataclass
+class Entry:
+    operation: str | None
+    method: str
+    path: str
+    status: int | None  # None: the connection was dropped
+    headers: dict[str, str]
+    body: Any
+    received_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"operation": self.operation, "method": self.method, "path": self.path, "status": self.status,
+                "headers": self.headers, "body": self.body, "receivedAt": self.received_at}  # fmt: skip
+
+
+class Journal:
+    """The last JOURNAL_SIZE API calls, oldest first; `dropped` counts those pushed out since the last clear."""
+
+    def __init__(self) -> None:
+        self._entries: deque[Entry] = deque(maxlen=JOURNAL_SIZE)
+        self.dropped = 0
+
+    def record(self, entry: Entry) -> None:
+        if len(self._entries) == JOURNAL_SIZE:
+            self.dropped += 1
+        self._entries.append(entry)
+
+    def entries(self) -> list[dict[str, Any]]:
+        return [entry.as_dict() for entry in self._entries]
+
+    def clear(self) -> int:
+        cleared = len(self._entries)
+        self._entries.clear()
+        self.dropped = 0
+        return cleared
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def shown_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Request headers for the journal: names lower-cased, the first of repeats, secrets masked by place."""
+    headers: dict[str, str] = {}
+    for name, value in raw:
+        key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        if key in headers:
+            continue
+        if key in SECRET_HEADERS:
+            scheme, _, rest = text.strip().partition(" ")
+            text = f"{scheme} {MASK}" if rest and key.endswith("authorization") else MASK
+        headers[key] = text
+    return headers
+
+
+def shown_body(raw: bytes) -> Any:
+    """A request body for the journal: JSON with every OTP field masked, else text (both bounded)."""
+    if not raw:
+        return None
+    try:
+        return _mask_otps(json.loads(raw))
+    except (ValueError, RecursionError):
+        return _OTP_IN_TEXT.sub(r"\g<1>" + OTP_MASK, raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace"))
+
+
+def _mask_otps(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: OTP_MASK if is_otp_field(str(k)) and v not in (None, "") else _mask_otps(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_mask_otps(item) for item in value]
+    return value
