@@ -7,7 +7,7 @@ CLIENT := generated/juspay-visa-agentic-client
 STAMP  := $(VENV)/.installed
 CLIENT_FILES := $(shell find $(CLIENT) -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: install test lint typecheck check-generated regenerate contract mock bench package lock clean
+.PHONY: install browser test lint typecheck check-generated regenerate contract mock bench package lock clean
 
 install: $(STAMP)
 
@@ -17,8 +17,13 @@ $(STAMP): requirements.lock pyproject.toml $(CLIENT_FILES)
 	$(PIP) install --no-deps --force-reinstall ./$(CLIENT)
 	@touch $@
 
+# Headless Chromium and its driver (Debian packages) for the inbox page's browser test, installed when missing.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
 # Two workers (the machine has two cores); the kit's tests share one worker, which builds the wheels once.
-test: install lint typecheck check-generated
+test: install browser lint typecheck check-generated
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: install

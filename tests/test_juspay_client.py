@@ -195,11 +195,17 @@ ANSWERS: dict[str, tuple[int, Any, str, type[exceptions.JuspayClientError]]] = {
         exceptions.UnexpectedResponse,
     ),  # fmt: skip
     "undocumented-418": (418, {"status": "teapot"}, "application/json", exceptions.UnexpectedResponse),
-    "undocumented-refusal-code": (
+    "undocumented-refusal-code": (  # the codes are inferred: an unknown one is still a refusal, with its code
         429,
         {"status": "FAILURE", "errorCode": "SLOW_DOWN", "errorMessage": "later", "response": None},
         "application/json",
-        exceptions.UnexpectedResponse,
+        exceptions.OtpRefused,
+    ),  # fmt: skip
+    "refusal-envelope-on-undocumented-418": (
+        418,
+        {"status": "FAILURE", "errorCode": "SLOW_DOWN", "errorMessage": "later", "response": None},
+        "application/json",
+        exceptions.ApiError,
     ),  # fmt: skip
     "401-without-body": (401, b"", "text/plain", exceptions.AuthenticationError),
 }
@@ -212,6 +218,8 @@ def test_answers_outside_the_contract_raise_typed_errors(name: str) -> None:
         with pytest.raises(kind) as raised:
             trigger(api)
     assert type(raised.value) is kind and raised.value.status_code == status
+    if "refusal" in name:
+        assert (raised.value.code, raised.value.message) == ("SLOW_DOWN", "later")
 
 
 def test_counters_sent_as_numeric_strings_are_read_as_integers() -> None:

@@ -92,6 +92,7 @@ def test_mock_and_contract_run_outside_the_repository(kit: Path, tmp_path: Path)
         line = mock.stdout.readline()
         assert line.startswith("Juspay mock listening on "), line
         url = line.split()[-1]
+        assert mock.stdout.readline().strip() == f"OTP inbox page: {url}/__mock__/ui"
         checked = outside(kit, tmp_path, "juspay-contract", "--base-url", url, "--max-examples", "15", "--seed", "2",
                           "--report-dir", "reports", timeout=300)  # fmt: skip
     finally:
@@ -153,3 +154,13 @@ def test_the_kit_installs_and_runs_on_a_newer_python(wheels: list[Path], tmp_pat
     assert ran.returncode == 0 and re.search(r"\b1 passed\b", ran.stdout), ran.stdout + ran.stderr
     helped = outside(env / "bin", tmp_path, "juspay-contract", "--version")
     assert helped.returncode == 0 and __version__ in helped.stdout
+
+
+def test_an_integrators_suite_uses_faults_the_journal_and_limits_from_the_installed_kit(
+    kit: Path, tmp_path: Path
+) -> None:
+    shutil.copy(spec.ROOT / "tests" / "fixtures" / "double_consumer.py", tmp_path / "test_double.py")
+    ran = outside(kit, tmp_path, str(kit / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                  "--strict-markers", "--juspay-mock-seed", "0", "test_double.py")  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert re.search(r"\b9 passed\b", ran.stdout), ran.stdout

@@ -64,12 +64,18 @@ def test_a_failing_control_fails_the_test_in_one_line(juspay_mock: JuspayMock) -
     assert "juspay_mock: GET /__mock__/inbox answered 404" in str(failed.value)
 
 
-def test_a_bad_option_value_is_one_usage_line(tmp_path: Path) -> None:
-    (tmp_path / "pytest.ini").write_text("[pytest]\njuspay_mock_seed = abc\n")
+@pytest.mark.parametrize(
+    ("ini", "option", "message"),
+    [("juspay_mock_seed = abc", [], "juspay_mock_seed must be a whole number"),
+     ("", ["--juspay-mock-max-requests", "0"], "juspay_mock_max_requests must be positive")],  # as the ini says
+    ids=["ini", "command-line"],
+)  # fmt: skip
+def test_a_bad_option_value_is_one_usage_line(tmp_path: Path, ini: str, option: list[str], message: str) -> None:
+    (tmp_path / "pytest.ini").write_text(f"[pytest]\n{ini}\n")
     (tmp_path / "test_x.py").write_text("def test_x(juspay_mock):\n    pass\n")
     ran = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "juspay_kit.pytest_plugin", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "juspay_kit.pytest_plugin", "-p", "no:cacheprovider", *option],
         capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60,
     )  # fmt: skip
-    assert ran.returncode == 4 and "juspay_mock_seed must be a whole number" in ran.stderr
+    assert ran.returncode == 4 and message in ran.stderr
     assert "Traceback" not in ran.stderr + ran.stdout

@@ -9,6 +9,7 @@ PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <title>Juspay mock inbox</title>
+<link rel="icon" href="data:,">
 <style>
   body { font: 14px system-ui, sans-serif; margin: 1.5rem; color: #1b1f23; }
   h1 { font-size: 1.3rem; } h2 { font-size: 1.05rem; margin-top: 1.6rem; }
@@ -17,6 +18,7 @@ PAGE = """<!doctype html>
   th { background: #f3f4f6; } .code { font: 700 1.2rem ui-monospace, monospace; letter-spacing: .1rem; }
   .empty { color: #6b7280; font-style: italic; } button { margin-right: .5rem; }
   #status { color: #6b7280; margin-left: .5rem; }
+  td.body { font: 12px ui-monospace, monospace; overflow-wrap: anywhere; max-width: 44rem; }
 </style>
 </head>
 <body>
@@ -67,7 +69,7 @@ async function refresh() {
       [s => s.otpValue, "code"], [s => s.requestsLeft], [s => s.attemptsLeft],
       [s => s.expiresInSeconds === null ? null : s.expiresInSeconds + " s"]], "No session yet.");
     fill("requests", state.requests, [[r => r.receivedAt], [r => r.operation || r.path], [r => r.status],
-      [r => JSON.stringify(r.body)]], "No request yet.");
+      [r => JSON.stringify(r.body), "body"]], "No request yet.");
     fill("faults", state.faults, [[f => f.operation], [f => f.status], [f => f.delaySeconds + " s"], [f => f.drop],
       [f => f.times]], "No pending fault.");
     document.getElementById("status").textContent = "live";

@@ -128,6 +128,7 @@ class _Core:
         if status == 401:
             raise self._api_error(exceptions.AuthenticationError, status, data, otp, "authentication failed")
         if str(status) not in documented:
+            self._raise_unknown_refusal(operation, status, data, otp, documented=False)
             raise exceptions.UnexpectedResponse(f"undocumented status {status} from {operation}", status_code=status)
         if data is None and response.content.strip() != b"null":
             raise exceptions.UnexpectedResponse(
@@ -136,6 +137,7 @@ class _Core:
         try:
             checked = conform(documented[str(status)], data)
         except Mismatch as exc:
+            self._raise_unknown_refusal(operation, status, data, otp, documented=True)
             raise exceptions.UnexpectedResponse(
                 f"{operation} answered {status} outside the contract: {exc}", status_code=status
             ) from None
@@ -149,6 +151,18 @@ class _Core:
         refusal = exceptions.REFUSALS.get(code or "", exceptions.OtpRefused)
         message = self._scrub(str(checked.get(message_field) or f"{operation} refused"), otp)
         raise refusal(message, status_code=status, code=code)
+
+    def _raise_unknown_refusal(self, operation: str, status: int, data: Any, otp: str | None, documented: bool) -> None:
+        """A 4xx in the operation's refusal envelope whose code the spec does not know (the codes are inferred:
+        the first real one outside the list must still reach the caller as a refusal, with its code)."""
+        if not 400 <= status < 500 or not isinstance(data, dict) or data.get("status") == "SUCCESS":
+            return
+        code_field, message_field = _REFUSAL_FIELDS[operation]
+        code, message = data.get(code_field), data.get(message_field)
+        if not isinstance(code, str) or not isinstance(message, str | None):
+            return
+        kind = exceptions.REFUSALS.get(code, exceptions.OtpRefused) if documented else exceptions.ApiError
+        raise kind(self._scrub(message or f"{operation} refused", otp), status_code=status, code=code) from None
 
     def _api_error(
         self, kind: type[exceptions.ApiError], status: int, data: Any, otp: str | None, fallback: str

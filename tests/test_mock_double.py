@@ -1,0 +1,107 @@
+"""The mock as a test double: fault, journal and config controls refuse bad bodies by field, keep their
+bounds, and reset; the inbox page is served only with the controls and never runs what a caller sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from juspay_kit.commands import mock as mock_command
+from juspay_kit.mock.double import JOURNAL_SIZE, MAX_DELAY_SECONDS
+from juspay_kit.pytest_plugin import JuspayMock
+from tests.commands import run_command
+
+
+def control(juspay_mock: JuspayMock, method: str, action: str, body: Any = None) -> httpx.Response:
+    return httpx.request(method, f"{juspay_mock.base_url}/__mock__/{action}", json=body, trust_env=False, timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"status": 500}, "operation"),
+        ({"operation": "noSuchOperation", "status": 500}, "operation"),
+        ({"operation": "triggerOtp", "status": 99}, "status"),
+        ({"operation": "triggerOtp", "status": True}, "status"),
+        ({"operation": "triggerOtp", "delaySeconds": MAX_DELAY_SECONDS + 1}, "delaySeconds"),
+        ({"operation": "triggerOtp", "delaySeconds": "NaN"}, "delaySeconds"),
+        ({"operation": "triggerOtp", "drop": "yes"}, "drop"),
+        ({"operation": "triggerOtp", "status": 500, "times": 0}, "times"),
+        ({"operation": "triggerOtp", "status": 500, "contentType": "text/html\r\nX-Evil: 1"}, "contentType"),
+        ({"operation": "triggerOtp"}, "status"),
+        ({"operation": "triggerOtp", "status": 500, "colour": "red"}, "colour"),
+        (["not", "an", "object"], "body"),
+    ],
+)
+def test_a_bad_fault_is_a_400_naming_the_field(juspay_mock: JuspayMock, body: Any, field: str) -> None:
+    answer = control(juspay_mock, "POST", "faults", body)
+    assert answer.status_code == 400 and answer.json()["error_info"]["fields"] == field, answer.text
+    assert control(juspay_mock, "GET", "faults").json() == {"faults": []}
+
+
+def test_faults_queue_in_order_list_and_clear(juspay_mock: JuspayMock) -> None:
+    first = juspay_mock.inject_fault("*", status=503, times=2)
+    juspay_mock.inject_fault("validateOtp", status=500)
+    pending = control(juspay_mock, "GET", "faults").json()["faults"]
+    assert [(f["id"], f["operation"], f["times"]) for f in pending][0] == (first, "*", 2) and len(pending) == 2
+    assert control(juspay_mock, "DELETE", "faults").json() == {"cleared": 2}
+    juspay_mock.inject_fault("triggerOtp", status=500)
+    juspay_mock.reset()
+    assert control(juspay_mock, "GET", "faults").json() == {"faults": []}
+
+
+def test_the_journal_keeps_the_last_calls_and_counts_what_it_dropped(juspay_mock: JuspayMock) -> None:
+    with httpx.Client(base_url=juspay_mock.base_url, trust_env=False) as http:
+        for _ in range(JOURNAL_SIZE + 5):
+            http.post("/no-such-path")
+        http.get("/__mock__/health")  # control calls are never journalled
+    journal = control(juspay_mock, "GET", "requests").json()
+    assert (len(journal["requests"]), journal["dropped"], journal["limit"]) == (JOURNAL_SIZE, 5, JOURNAL_SIZE)
+    assert {(e["operation"], e["status"]) for e in journal["requests"]} == {(None, 404)}
+    assert control(juspay_mock, "DELETE", "requests").json()["cleared"] == JOURNAL_SIZE
+    assert control(juspay_mock, "GET", "requests").json()["requests"] == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"maxOTPRequestsAllowed": 0},
+        {"codeExpirationMinutes": 1441},
+        {"maxOTPVerificationAllowed": 2.5},
+        {"maxRequests": 2},
+        "3",
+    ],  # fmt: skip
+)
+def test_limits_outside_their_bounds_are_refused(juspay_mock: JuspayMock, body: Any) -> None:
+    assert control(juspay_mock, "POST", "config", body).status_code == 400
+
+
+def test_reset_restores_the_limits_the_mock_started_with(juspay_mock: JuspayMock) -> None:
+    started = control(juspay_mock, "GET", "config").json()
+    juspay_mock.configure(max_requests=7, code_expiration=60)
+    assert control(juspay_mock, "GET", "config").json()["maxOTPRequestsAllowed"] == 7
+    juspay_mock.reset()
+    assert control(juspay_mock, "GET", "config").json() == started
+
+
+def test_the_inbox_page_is_self_contained_and_shows_caller_values_as_text(juspay_mock: JuspayMock) -> None:
+    page = control(juspay_mock, "GET", "ui")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN, no web font: it works offline
+    assert "innerHTML" not in page.text and "textContent" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    hostile = '<img src=x onerror="alert(1)">'
+    with juspay_mock.client() as client:
+        client.trigger_otp(token_reference=hostile, v_provisioned_token_id="v", client_reference_id="c",
+                           step_up_request_id="s")  # fmt: skip
+    state = control(juspay_mock, "GET", "state").json()
+    assert state["sessions"][0]["tokenReference"] == hostile and state["sessions"][0]["otpValue"]
+    assert juspay_mock.api_key not in str(state)
+
+
+def test_bad_mock_options_are_one_usage_line() -> None:
+    for args in (["--seed", "-1"], ["--max-requests", "0"]):
+        ran = run_command(mock_command.main, args)
+        assert ran.returncode == 2 and len(ran.stderr.splitlines()) == 1, ran.stderr
