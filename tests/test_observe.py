@@ -65,3 +65,11 @@ def test_success_fields_and_counter_casing_are_reported() -> None:
     assert casing["observed"] == {"field-table casing": 1, "lowerCamel": 1} and "inconsistent" in casing["verdict"]
     seen.record("validateOtp", 200, {"status": "SUCCESS", "responseCode": None}, negative_body=False)
     assert seen.inferred_report()["validate-response-fields"]["verdict"] == "contradicted"
+
+
+def test_refusal_codes_the_spec_does_not_know_are_listed_for_it_to_learn() -> None:
+    seen = Observations()
+    refusal = {"status": "FAILURE", "responseMessage": "x"}
+    for code in ("OTP_NOT_YET_VALID", "OTP_NOT_YET_VALID", "INVALID_OTP"):
+        seen.record("validateOtp", 400, {**refusal, "responseCode": code}, negative_body=False)
+    assert seen.unknown_codes_report() == {"validateOtp": {"OTP_NOT_YET_VALID": 2}}

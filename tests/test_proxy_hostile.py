@@ -259,3 +259,11 @@ def test_request_bodies_held_at_once_are_bounded() -> None:
         for sock in parked:
             sock.close()
     assert is_proxy_error(refused, 503) and seen == []
+
+
+def test_an_unknown_refusal_code_is_reported_as_unknown() -> None:
+    refusal = b'{"status": "FAILURE", "errorCode": "SLOW_DOWN", "errorMessage": "later", "response": null}'
+    with raw_server(lambda n, request: (http_answer(429, refusal), False)) as (upstream, _):
+        with proxy(upstream) as (url, app, out):
+            assert post(url).status_code == 429
+    assert app.violations["unknown_refusal_code"] == 1 and "'SLOW_DOWN' is not in the spec" in out.getvalue()

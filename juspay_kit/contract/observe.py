@@ -49,6 +49,7 @@ class Observations:
         self.statuses: Counter[tuple[str, int]] = Counter()
         self.counter_types: Counter[str] = Counter()
         self.counter_casing: Counter[str] = Counter()
+        self.unknown_codes: dict[str, Counter[str]] = defaultdict(Counter)  # operation -> codes the spec lacks
 
     def record(
         self,
@@ -107,6 +108,8 @@ class Observations:
     def _refusal_code(self, operation: api.Operation, status: int, body: Any) -> None:
         refusal = operation.refusal
         code = body.get(refusal.code_field) if isinstance(body, dict) and not operation.is_success(body) else None
+        if isinstance(code, str) and code not in refusal.codes:
+            self.unknown_codes[operation.operation_id][code[:40]] += 1  # for the spec to learn
         if isinstance(code, str) and refusal.codes_inferred:
             self.evidence[refusal.codes_inferred].add(
                 code in refusal.codes, f"{operation.operation_id} {status}: refusal code {code[:40]!r}"
@@ -148,6 +151,10 @@ class Observations:
                 "where": marker.pointer,
             }
         return report
+
+    def unknown_codes_report(self) -> dict[str, dict[str, int]]:
+        """operationId -> {refusal code the target answered that the spec does not know: times seen}."""
+        return {operation: dict(sorted(codes.items())) for operation, codes in sorted(self.unknown_codes.items())}
 
     def conflict_report(self) -> dict[str, dict[str, Any]]:
         return {

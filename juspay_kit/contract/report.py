@@ -66,6 +66,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "checks": checks,
         "inferred": result.observations.inferred_report(),
         "doc_conflicts": result.observations.conflict_report(),
+        "unknown_refusal_codes": result.observations.unknown_codes_report(),
         "statuses": {f"{op} {status}": n for (op, status), n in sorted(result.observations.statuses.items())},
     }
 
@@ -157,6 +158,10 @@ def markdown(data: dict[str, Any]) -> str:
             info.get("detail") or f"{info.get('confirmed', 0)} confirming, {info.get('contradicted', 0)} contradicting"
         )
         lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
+    if data["unknown_refusal_codes"]:
+        lines += ["", "### Refusal codes the spec does not know (add them to the spec)", ""]
+        for operation, codes in data["unknown_refusal_codes"].items():
+            lines.append(f"- `{operation}`: " + ", ".join(f"`{code}` ({times}×)" for code, times in codes.items()))
     lines += ["", "### Recorded contradictions in Juspay's docs", ""]
     for conflict_id, info in data["doc_conflicts"].items():
         lines.append(f"- `{conflict_id}` (decided: {info['decision']}): {info['verdict']} {info['observed'] or ''}")
@@ -183,6 +188,8 @@ def console(data: dict[str, Any]) -> str:
         lines.append(f"  target unreachable: {data['outage']}")
     for error in data["errors"][:5]:
         lines.append(f"  error: {error[:200]}")
+    for operation, codes in data["unknown_refusal_codes"].items():
+        lines.append(f"  refusal codes of {operation} the spec does not know: {', '.join(codes)}")
     contradicted = [k for k, v in data["inferred"].items() if v["verdict"] == "contradicted"]
     if contradicted:
         lines.append(f"  inferred parts contradicted by the target: {', '.join(contradicted)}")

@@ -3,8 +3,8 @@
 Request:  known_operation · basic_auth · required_header · request_content_type · request_schema
 Response: ignored_auth · missing_required_header · negative_data_rejection (a request that broke the
           contract answered 2xx) · not_a_server_error · status_code_conformance · content_type_conformance ·
-          response_schema_conformance · success_envelope; and unsupported_method (a documented path answered
-          with something else than 405 for an undocumented method).
+          response_schema_conformance · unknown_refusal_code · success_envelope; and unsupported_method (a
+          documented path answered with something else than 405 for an undocumented method).
 
 `REQUEST_CHECKS` and `RESPONSE_CHECKS` list them in the order they run. Messages name the rule and the field
 path, never the value: a value may be an OTP.
@@ -208,6 +208,18 @@ def response_schema_conformance(x: Exchange) -> Iterator[Violation]:
     if validator is not None:
         for problem in schema.problems(validator, payload):
             yield Violation("response_schema_conformance", RESPONSE, *problem.describe())
+
+
+@response_check
+def unknown_refusal_code(x: Exchange) -> Iterator[Violation]:
+    """A refusal code the spec does not list (the codes are inferred): named, so that the spec can learn it."""
+    payload, why = x.answer_json()
+    facts = x.operation.facts if x.operation else None
+    if why is None and facts is not None and 400 <= x.status < 500 and isinstance(payload, dict):
+        code = payload.get(facts.refusal.code_field)
+        if isinstance(code, str) and code not in facts.refusal.codes and not facts.is_success(payload):
+            yield Violation("unknown_refusal_code", RESPONSE, "/" + facts.refusal.code_field,
+                            f"refusal code {code[:40]!r} is not in the spec")  # fmt: skip
 
 
 @response_check

@@ -265,7 +265,11 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
     if replayed.status != recorded.status:
         differences.append(f"status {recorded.status} -> {replayed.status}")
     if replayed.code != recorded.code:
-        differences.append(f"refusal code {recorded.code} -> {replayed.code}")
+        facts = api.shared().get(operation)
+        unknown = facts is not None and replayed.code is not None and replayed.code not in facts.refusal.codes
+        differences.append(
+            f"refusal code {recorded.code} -> {replayed.code}" + (" (a code the spec does not know)" if unknown else "")
+        )
     if replayed.valid != recorded.valid:
         differences.append(
             f"body {'valid' if recorded.valid else 'invalid'} -> {'valid' if replayed.valid else 'invalid'} "
