@@ -25,12 +25,26 @@ PIECE = 8  # no run of this many characters of a registered key (or its encoding
 MIN_SECRET = 4  # shorter values are never learned (they would mask ordinary text)
 MAX_SECRETS = 1000  # learned secrets kept; the least recently registered is forgotten first
 MAX_SECRET_CHARS = 1024  # a longer secret is learned from its first this many characters
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 OTP_FIELDS = frozenset({"otp", "otpvalue", "otp_value"})  # field and parameter names (lower case) holding an OTP
+OTP_IN_TEXT = re.compile(r'(?i)("(?:otp|otpvalue|otp_value)"\s*:\s*"?)([^",}\s]{1,256})')  # (prefix, OTP) in non-JSON
 _AUTHORIZATION = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+")
 
 
 def is_otp_field(name: str) -> bool:
     return name.lower() in OTP_FIELDS
+
+
+def mask_otp_fields(value: Any) -> Any:
+    """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK."""
+    if isinstance(value, dict):
+        return {
+            key: OTP_MASK if is_otp_field(str(key)) and item not in (None, "") else mask_otp_fields(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_otp_fields(item) for item in value]
+    return value
 
 
 def key_forms(api_key: str) -> tuple[str, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import secrets
 from collections import deque
 from dataclasses import dataclass, replace
@@ -18,21 +17,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from juspay_kit.mock.sessions import Limits
-from juspay_kit.redact import MASK, OTP_MASK, is_otp_field
+from juspay_kit.redact import MASK, OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, mask_otp_fields
 
 MAX_FAULTS = 1000
 MAX_DELAY_SECONDS = 60.0
 MAX_TIMES = 1000
 JOURNAL_SIZE = 1000
 MAX_JOURNAL_BODY = 64 * 1024
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"})
 # control field -> (Limits attribute, lowest, highest)
 LIMIT_BOUNDS = {
     "maxOTPRequestsAllowed": ("max_requests", 1, 100),
     "maxOTPVerificationAllowed": ("max_verifications", 1, 100),
     "codeExpirationMinutes": ("code_expiration_minutes", 1, 1440),
 }
-_OTP_IN_TEXT = re.compile(r'(?i)("(?:otp|otpvalue|otp_value)"\s*:\s*"?)([^",}\s]+)')
 _FAULT_FIELDS = ("operation", "status", "body", "contentType", "delaySeconds", "drop", "times")
 
 
@@ -213,16 +210,6 @@ def shown_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:
-        return _mask_otps(json.loads(raw))
+        return mask_otp_fields(json.loads(raw))
     except (ValueError, RecursionError):
-        return _OTP_IN_TEXT.sub(r"\g<1>" + OTP_MASK, raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace"))
-
-
-def _mask_otps(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: OTP_MASK if is_otp_field(str(k)) and v not in (None, "") else _mask_otps(v) for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_otps(item) for item in value]
-    return value
+        return OTP_IN_TEXT.sub(r"\g<1>" + OTP_MASK, raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace"))

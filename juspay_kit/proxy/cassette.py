@@ -34,14 +34,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from juspay_kit.errors import UsageError
-from juspay_kit.redact import MASK, OTP_MASK, Redactor, is_otp_field
+from juspay_kit.redact import MASK, OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, Redactor, is_otp_field
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
 VERSION = 1
 MAX_LINE_BYTES = 64 * 1024 * 1024  # a line longer than this is refused on reading (an answer is capped at 16 MiB)
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
-_OTP_IN_TEXT = re.compile(r'(?i)"(?:otp|otpvalue|otp_value)"\s*:\s*"?([^",}\s]{1,256})')
 
 
 def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
@@ -102,7 +100,7 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
-        for otp in _OTP_IN_TEXT.findall(text):
+        for _, otp in OTP_IN_TEXT.findall(text):
             redactor.add_otp(otp)
         return {"bodyText": text}
     _learn_otps(redactor, parsed)
