@@ -60,7 +60,7 @@ package: install
 # Re-resolve the pinned tool set (pyproject's exact pins plus their dependencies) into requirements.lock.
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(d for d in p["dependencies"] + p["optional-dependencies"]["dev"] if not d.startswith("juspay-")))' > .lock-venv/in.txt
+	.lock-venv/bin/python -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(d for d in p["dependencies"] + p["optional-dependencies"]["contract"] + p["optional-dependencies"]["dev"] if not d.startswith("juspay-")))' > .lock-venv/in.txt
 	.lock-venv/bin/pip install --disable-pip-version-check -q -r .lock-venv/in.txt
 	.lock-venv/bin/pip freeze --all --exclude pip --exclude setuptools --exclude wheel | sort -f > requirements.lock
 	rm -rf .lock-venv

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,26 +135,45 @@ def newest_python() -> str | None:
     return None
 
 
-def test_the_kit_installs_and_runs_on_a_newer_python(wheels: list[Path], tmp_path: Path) -> None:
-    """A real install with dependency resolution (from the package index) on the newest interpreter found."""
+def lowest_constraints() -> str:
+    """`name==lowest` for every range of the kit's runtime dependencies (the slim set), from pyproject.toml."""
+    project = tomllib.loads((spec.ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lowest = []
+    for requirement in project["dependencies"]:
+        name, _, rest = requirement.partition(">=")
+        if rest and not name.startswith("juspay-"):
+            lowest.append(f"{name.strip()}=={rest.split(',')[0].split(';')[0].strip()}")
+    return "\n".join(lowest) + "\n"
+
+
+def test_the_slim_kit_installs_at_its_lowest_versions_on_a_newer_python(wheels: list[Path], tmp_path: Path) -> None:
+    """A real install with dependency resolution (from the package index) on the newest interpreter found: the
+    slim kit (no `contract` extra) at the lowest version of every range, beside a project's own pins. The
+    fixture, faults and journal work; schemathesis and hypothesis are not there, and juspay-contract says
+    which extra to install."""
     python = newest_python()
     if python is None:
         pytest.skip("no Python 3.12 or 3.13 on this machine")
     env = tmp_path / "venv"
     subprocess.run([python, "-m", "venv", str(env)], check=True, timeout=120)
+    (tmp_path / "lowest.txt").write_text(lowest_constraints())
     kit_wheel = next(str(w) for w in wheels if w.name.startswith("juspay_visa_agentic_kit"))
     installed = subprocess.run(  # no bytecode compilation: the test imports a fraction of what it installs
         [str(env / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile",
-         "--find-links", str(wheels[0].parent), kit_wheel, "pytest==9.2.0"],
+         "--find-links", str(wheels[0].parent), "-c", str(tmp_path / "lowest.txt"), kit_wheel, "pytest==9.2.0"],
         capture_output=True, text=True, timeout=400,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr[-2000:]
     (tmp_path / "test_binding.py").write_text(readme_consumer_test())
+    shutil.copy(spec.ROOT / "tests" / "fixtures" / "double_consumer.py", tmp_path / "test_double.py")
     ran = outside(env / "bin", tmp_path, str(env / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                  "test_binding.py")  # fmt: skip
-    assert ran.returncode == 0 and re.search(r"\b2 passed\b", ran.stdout), ran.stdout + ran.stderr
-    helped = outside(env / "bin", tmp_path, "juspay-contract", "--version")
-    assert helped.returncode == 0 and __version__ in helped.stdout
+                  "--juspay-mock-seed", "0", "test_binding.py", "test_double.py")  # fmt: skip
+    assert ran.returncode == 0 and re.search(r"\b11 passed\b", ran.stdout), ran.stdout + ran.stderr
+    missing = outside(env / "bin", tmp_path, str(env / "bin" / "python"), "-c", "import schemathesis")
+    assert missing.returncode != 0  # the slim set really is slim
+    contract = outside(env / "bin", tmp_path, "juspay-contract", "--max-examples", "1")
+    assert contract.returncode == 2 and "juspay-visa-agentic-kit[contract]" in contract.stderr
+    assert len(contract.stderr.splitlines()) == 1, contract.stderr
 
 
 def test_an_integrators_suite_uses_faults_the_journal_and_limits_from_the_installed_kit(

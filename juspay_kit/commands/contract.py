@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
 from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
-from juspay_kit.errors import HarnessError, TargetUnreachable
+from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
 from juspay_kit.redact import Redactor
+
+CONTRACT_EXTRA = (
+    'the contract check needs schemathesis and hypothesis, which a slim install leaves out: '
+    'pip install "juspay-visa-agentic-kit[contract]"'
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         budget=args.budget,
         request_timeout=args.request_timeout,
     )
+    if find_spec("schemathesis") is None or find_spec("hypothesis") is None:
+        raise UsageError(CONTRACT_EXTRA)
     from juspay_kit.contract import report, runner  # heavy imports after the arguments are known good
 
     report.prepare(settings.report_dir)  # an unwritable report directory is found before any request

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-from juspay_kit.contract.results import RunResult
 from juspay_kit.errors import UsageError
 from juspay_kit.redact import Redactor
+
+if TYPE_CHECKING:  # results needs schemathesis; `prepare` serves juspay-replay in a slim install too
+    from juspay_kit.contract.results import RunResult
 
 CHECK_ORDER = (
     "not_a_server_error",
