@@ -21,7 +21,7 @@ from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
 from juspay_kit.redact import Redactor
 
 CONTRACT_EXTRA = (
-    'the contract check needs schemathesis and hypothesis, which a slim install leaves out: '
+    "the contract check needs schemathesis and hypothesis, which a slim install leaves out: "
     'pip install "juspay-visa-agentic-kit[contract]"'
 )
 
