@@ -174,13 +174,3 @@ def test_the_slim_kit_installs_at_its_lowest_versions_on_a_newer_python(wheels: 
     contract = outside(env / "bin", tmp_path, "juspay-contract", "--max-examples", "1")
     assert contract.returncode == 2 and "juspay-visa-agentic-kit[contract]" in contract.stderr
     assert len(contract.stderr.splitlines()) == 1, contract.stderr
-
-
-def test_an_integrators_suite_uses_faults_the_journal_and_limits_from_the_installed_kit(
-    kit: Path, tmp_path: Path
-) -> None:
-    shutil.copy(spec.ROOT / "tests" / "fixtures" / "double_consumer.py", tmp_path / "test_double.py")
-    ran = outside(kit, tmp_path, str(kit / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                  "--strict-markers", "--juspay-mock-seed", "0", "test_double.py")  # fmt: skip
-    assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert re.search(r"\b9 passed\b", ran.stdout), ran.stdout
