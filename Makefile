@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 CLIENT := generated/juspay-visa-agentic-client
 STAMP  := $(VENV)/.installed
-CLIENT_FILES := $(shell find $(CLIENT) -type f -not -path '*/__pycache__/*' 2>/dev/null)
+# Caches that `make typecheck` writes inside the client must not make the install look stale mid-run.
+CLIENT_FILES := $(shell find $(CLIENT) -type f -not -path '*/__pycache__/*' -not -path '*/.mypy_cache/*' -not -path '*/.ruff_cache/*' 2>/dev/null)
 
 .PHONY: install browser test lint typecheck check-generated regenerate contract mock bench package lock clean
 
