@@ -92,7 +92,7 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
         app.reset()
         return 200, {"status": "reset"}
     if action == "clock" and method == "POST":
-        return _clock(app, await _raw_clock(app, receive))
+        return _clock(app, await app.read_body({}, receive))
     if action == "faults":
         if method == "POST":
             fault = parse_fault(await _json(app, receive), set(app.operations_by_id))
@@ -116,10 +116,6 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
         return 200, {"sessions": store.views(), "requests": app.journal.entries()[::-1],
                      "faults": app.faults.pending(), "limits": limits_view(store.limits)}  # fmt: skip
     return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {method} {action[:50]}")
-
-
-async def _raw_clock(app: MockApp, receive: Receive) -> bytes:
-    return await app.read_body({}, receive)
 
 
 def _clock(app: MockApp, raw: bytes) -> tuple[int, Any]:
