@@ -68,17 +68,6 @@ class Api:
     def get(self, operation_id: str | None) -> Operation | None:
         return self.operations.get(operation_id or "")
 
-    def route(self, method: str, path: str) -> Operation | None:
-        """The operation served at `method path`, or None."""
-        for operation in self.operations.values():
-            if operation.path == path and operation.method == method.upper():
-                return operation
-        return None
-
-    @property
-    def paths(self) -> set[str]:
-        return {operation.path for operation in self.operations.values()}
-
     def envelopes(self) -> dict[str, str]:
         """Inferred id -> component schema of every error and refusal envelope."""
         found = {self.error_inferred or self.error_envelope: self.error_envelope}

@@ -35,6 +35,13 @@ def is_otp_field(name: str) -> bool:
     return name.lower() in OTP_FIELDS
 
 
+def masked_secret_header(name: str, value: str) -> str:
+    """The shown value of a header in SECRET_HEADERS: an Authorization keeps only its scheme ("Basic [masked]"),
+    any other (a cookie, an API key) is masked whole."""
+    scheme, _, rest = value.strip().partition(" ")
+    return f"{scheme} {MASK}" if rest and name.lower().endswith("authorization") else MASK
+
+
 def mask_otp_fields(value: Any) -> Any:
     """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK."""
     if isinstance(value, dict):

@@ -244,8 +244,11 @@ def test_an_otp_or_key_of_null_never_rewrites_json() -> None:
 
 def test_basic_credentials_of_an_unlearned_key_are_still_masked_by_structure() -> None:
     value = "Basic " + base64.b64encode(b"never-learned-key:").decode()
-    shown = cassette.masked_headers(Redactor(), {"authorization": value, "x-api-key": "never-learned"}, {})
-    assert shown == {"authorization": "Basic [masked-key-1]", "x-api-key": "[masked]"}
+    sent = {"authorization": value, "x-api-key": "never-learned", "cookie": "session=s3cr3t; theme=dark",
+            "api-key": "two words", "proxy-authorization": "Basic abc"}  # fmt: skip
+    shown = cassette.masked_headers(Redactor(), sent, {})
+    assert shown == {"authorization": "Basic [masked-key-1]", "x-api-key": "[masked]", "cookie": "[masked]",
+                     "api-key": "[masked]", "proxy-authorization": "Basic [masked]"}  # fmt: skip
 
 
 def test_request_bodies_held_at_once_are_bounded() -> None:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from juspay_kit.mock.sessions import Limits
-from juspay_kit.redact import MASK, OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, mask_otp_fields
+from juspay_kit.redact import OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, mask_otp_fields, masked_secret_header
 
 MAX_FAULTS = 1000
 MAX_DELAY_SECONDS = 60.0
@@ -198,10 +198,7 @@ def shown_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
         key, text = name.decode("latin-1").lower(), value.decode("latin-1")
         if key in headers:
             continue
-        if key in SECRET_HEADERS:
-            scheme, _, rest = text.strip().partition(" ")
-            text = f"{scheme} {MASK}" if rest and key.endswith("authorization") else MASK
-        headers[key] = text
+        headers[key] = masked_secret_header(key, text) if key in SECRET_HEADERS else text
     return headers
 
 

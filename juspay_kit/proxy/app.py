@@ -160,10 +160,10 @@ class ProxyApp:
         limit (413), one that does not arrive in time (408), or no room left for parked bodies (503)."""
         declared = dict(scope["headers"]).get(b"content-length")
         expected = int(declared) if declared is not None and declared.isdigit() else 0
-        if self._parked + min(expected, self.max_body_bytes) > MAX_PARKED_BYTES:
+        reserved = min(expected, self.max_body_bytes) or self.max_body_bytes  # unknown length: the most it may be
+        if self._parked + reserved > MAX_PARKED_BYTES:
             await _answer(send, 503, {"proxyError": "too many request bodies in flight; try again"})
             return None
-        reserved = min(expected, self.max_body_bytes) or self.max_body_bytes
         self._parked += reserved
         try:
             return await read_body(receive, self.max_body_bytes, self.body_timeout, declared)

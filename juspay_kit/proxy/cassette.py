@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from juspay_kit.errors import UsageError
-from juspay_kit.redact import MASK, OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, Redactor, is_otp_field
+from juspay_kit.redact import OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, Redactor, is_otp_field, masked_secret_header
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
@@ -69,8 +69,7 @@ def masked_headers(redactor: Redactor, headers: dict[str, str], keys: dict[str, 
             number = keys.setdefault(credential, len(keys) + 1)
             shown[name] = f"{scheme} [masked-key-{number}]"
         elif name in SECRET_HEADERS:
-            scheme = value.strip().partition(" ")[0]
-            shown[name] = f"{scheme} {MASK}" if scheme and " " in value.strip() and name != "x-api-key" else MASK
+            shown[name] = masked_secret_header(name, value)
         else:
             shown[name] = redactor.text(value)
     return shown
