@@ -6,6 +6,7 @@ mark those parts: every user (the mock, the proxy, replay, the contract checks a
 client's templates) asks this module. They come from the spec's own extensions:
 
     document root   x-juspay-error-envelope: {envelope: JuspayError, codePointer: /error_info/code}
+    a property      x-juspay-secret: true   (a payment credential: masked wherever the kit writes)
     each operation  x-juspay-success: {field: status, value: SUCCESS}
                     x-juspay-refusal: {envelope: TriggerOtpRefusal, codeField: errorCode,
                                        messageField: errorMessage}
@@ -61,6 +62,7 @@ class Api:
     error_envelope: str  # component schema of Juspay's general error envelope
     error_code_pointer: tuple[str, ...]  # where that envelope keeps its code
     error_inferred: str | None
+    secret_fields: frozenset[str] = frozenset()  # field names marked x-juspay-secret (payment credentials)
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())
@@ -161,6 +163,12 @@ def load(document: dict[str, Any]) -> Api:
         error_envelope=error_name,
         error_code_pointer=tuple(p for p in error["codePointer"].split("/") if p),
         error_inferred=_inferred_id(error_schema),
+        secret_fields=frozenset(
+            str(name)
+            for schema in document.get("components", {}).get("schemas", {}).values()
+            for name, prop in (schema.get("properties", {}) if isinstance(schema, dict) else {}).items()
+            if isinstance(prop, dict) and prop.get("x-juspay-secret") is True
+        ),
     )
 
 

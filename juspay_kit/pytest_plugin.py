@@ -10,7 +10,8 @@ fixture. Options (command line, or the ini key of the same name with underscores
 
 Per test: `juspay_mock.configure(max_requests=1)` or the marker `@pytest.mark.juspay_mock(max_requests=1)`
 change the limits until the next test; `juspay_mock.inject_fault("triggerOtp", status=500)` plays a failure;
-`juspay_mock.requests()` and `juspay_mock.assert_called("validateOtp", times=1)` show what the app sent.
+`juspay_mock.requests()` and `juspay_mock.assert_called("validateOtp", times=1)` show what the app sent;
+`juspay_mock.provisioned_card()` provisions a card ready to bind (`bind=True`: bound, ready for Setup).
 
     def test_binding(juspay_mock):
         with juspay_mock.client() as client:
@@ -57,7 +58,20 @@ class Call:
 
 
 LIMIT_NAMES = {"max_requests": "maxOTPRequestsAllowed", "max_verifications": "maxOTPVerificationAllowed",
-               "code_expiration": "codeExpirationMinutes"}  # fmt: skip
+               "code_expiration": "codeExpirationMinutes", "require_provisioning": "requireProvisioning"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ProvisionedCard:
+    """A card the mock provisioned: the identifiers its OTP, Setup and Fetch calls need (their names in the
+    answer of Provision are inferred: see spec/README.md)."""
+
+    customer_id: str
+    token_reference: str
+    v_provisioned_token_id: str
+    client_reference_id: str
+    step_up_request_id: str
+    bound: bool
 
 
 class JuspayMock:
@@ -139,14 +153,45 @@ class JuspayMock:
         )
 
     def configure(
-        self, max_requests: int | None = None, max_verifications: int | None = None, code_expiration: int | None = None
+        self,
+        max_requests: int | None = None,
+        max_verifications: int | None = None,
+        code_expiration: int | None = None,
+        require_provisioning: bool | None = None,
     ) -> None:
         """Change the OTP limits until the next test (or reset): maxOTPRequestsAllowed,
-        maxOTPVerificationAllowed, codeExpiration in minutes."""
+        maxOTPVerificationAllowed, codeExpiration in minutes; `require_provisioning=True` refuses OTP calls on a
+        token the mock never provisioned (TOKEN_NOT_PROVISIONED)."""
         given = {"max_requests": max_requests, "max_verifications": max_verifications,
-                 "code_expiration": code_expiration}  # fmt: skip
+                 "code_expiration": code_expiration, "require_provisioning": require_provisioning}  # fmt: skip
         body = {LIMIT_NAMES[name]: value for name, value in given.items() if value is not None}
         self._control("POST", "/__mock__/config", json=body)
+
+    def provisioned_card(
+        self, customer_id: str = "customer-1", *, client_reference_id: str | None = None, bind: bool = False
+    ) -> ProvisionedCard:
+        """Provision a card through the mock's Provision operation and return its identifiers, ready for
+        Trigger OTP; `bind=True` also finishes device binding (Trigger, the inbox, Validate), ready for Setup."""
+        body: dict[str, Any] = {"customerId": customer_id, "sessionContext": {"secureToken": "juspay-mock-session"}}
+        if client_reference_id is not None:
+            body["clientReferenceId"] = client_reference_id
+        answer = self._api("/provision-token-passkey", body).json()
+        card = ProvisionedCard(customer_id, answer["tokenReference"], answer["vProvisionedTokenId"],
+                               answer["clientReferenceId"], answer["stepUpRequestId"], bound=False)  # fmt: skip
+        if not bind:
+            return card
+        ids = {"tokenReference": card.token_reference, "vProvisionedTokenId": card.v_provisioned_token_id,
+               "clientReferenceId": card.client_reference_id}  # fmt: skip
+        self._api("/initiateVerification", {**ids, "stepUpRequestId": card.step_up_request_id})
+        otp = self.inbox(card.token_reference, card.client_reference_id)
+        self._api("/validateOtp", {**ids, "otpValue": otp, "networkType": "VISA"})
+        return ProvisionedCard(**{**card.__dict__, "bound": True})
+
+    def _api(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        """One call of the mock's API with its credentials (for the fixture's own set-up steps)."""
+        return self._control(
+            "POST", path, json=body, auth=(self.api_key, ""), headers={"x-merchantid": self.merchant_id}
+        )
 
     def close(self) -> None:
         self._controls.close()

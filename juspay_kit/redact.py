@@ -1,6 +1,7 @@
 """Masking of secrets in everything the kit writes: reports, logs, cassettes, exception text.
 
-Secrets are masked by structure where their place is known (the Authorization value, an `otpValue` field:
+Secrets are masked by structure where their place is known (the Authorization value, an `otpValue` field, a
+payment credential the spec marks `x-juspay-secret` such as Fetch's `tokenNumber` and `cryptogram`:
 see `cassette.py` and `json_body`), and wherever else they appear by what was learned: every run of text
 covered by PIECE-long pieces of a registered key (or of one of its encodings: Basic, base64, hex, URL
 encoding, reversed) or of a long OTP, and every exact occurrence of a shorter secret.
@@ -13,11 +14,14 @@ Masking a text costs one set lookup per character and secret length, whatever th
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections import Counter, OrderedDict
 from typing import Any
 from urllib.parse import quote
+
+from juspay_kit import api
 
 MASK = "[masked]"
 OTP_MASK = "[masked-otp]"
@@ -35,6 +39,20 @@ def is_otp_field(name: str) -> bool:
     return name.lower() in OTP_FIELDS
 
 
+@functools.cache
+def credential_fields() -> frozenset[str]:
+    """Field names (lower case) the spec marks as payment credentials (`x-juspay-secret`)."""
+    return frozenset(name.lower() for name in api.shared().secret_fields)
+
+
+def field_mask(name: str) -> str | None:
+    """The mask of a field that holds a secret by its name (an OTP, a payment credential); None for others."""
+    lowered = name.lower()
+    if lowered in OTP_FIELDS:
+        return OTP_MASK
+    return MASK if lowered in credential_fields() else None
+
+
 def masked_secret_header(name: str, value: str) -> str:
     """The shown value of a header in SECRET_HEADERS: an Authorization keeps only its scheme ("Basic [masked]"),
     any other (a cookie, an API key) is masked whole."""
@@ -43,15 +61,24 @@ def masked_secret_header(name: str, value: str) -> str:
 
 
 def mask_otp_fields(value: Any) -> Any:
-    """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK."""
+    """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK, every credential field by
+    MASK."""
     if isinstance(value, dict):
         return {
-            key: OTP_MASK if is_otp_field(str(key)) and item not in (None, "") else mask_otp_fields(item)
+            key: _masked_field(str(key), item) if _holds_secret(str(key), item) else mask_otp_fields(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
         return [mask_otp_fields(item) for item in value]
     return value
+
+
+def _holds_secret(key: str, item: Any) -> bool:
+    return item not in (None, "") and field_mask(key) is not None
+
+
+def _masked_field(key: str, item: Any) -> str:
+    return field_mask(key) or MASK
 
 
 def key_forms(api_key: str) -> tuple[str, ...]:
@@ -99,6 +126,24 @@ class Redactor:
         otp = otp[:MAX_SECRET_CHARS]
         if len(otp) >= MIN_SECRET:
             self._learn("otp:" + otp, (otp,))
+
+    def add_secret(self, value: str) -> None:
+        """Learn a secret seen in its place (a payment credential): masked wherever it appears later."""
+        value = value[:MAX_SECRET_CHARS]
+        if len(value) >= MIN_SECRET:
+            self._learn("secret:" + value, (value,))
+
+    def learn(self, data: Any) -> None:
+        """Learn every OTP and credential that parsed JSON carries in a field named for it, at any depth."""
+        if isinstance(data, dict):
+            for key, item in data.items():
+                if field_mask(str(key)) is not None and isinstance(item, str | int) and not isinstance(item, bool):
+                    self.add_secret(str(item))
+                else:
+                    self.learn(item)
+        elif isinstance(data, list):
+            for item in data:
+                self.learn(item)
 
     def _learn(self, name: str, forms: tuple[str, ...]) -> None:
         if name in self._secrets:
@@ -152,12 +197,13 @@ class Redactor:
         return "".join(parts) + text[last:]
 
     def value(self, data: Any) -> Any:
-        """A copy of parsed JSON with every string masked and every OTP field replaced by OTP_MASK; keys,
+        """A copy of parsed JSON with every string masked and every OTP (credential) field replaced by OTP_MASK
+        (MASK); keys,
         numbers and nulls are left as they are, so the result is still the same JSON shape."""
         if isinstance(data, dict):
             return {
-                self.text(key) if isinstance(key, str) else key: OTP_MASK
-                if is_otp_field(str(key)) and item not in (None, "")
+                self.text(key) if isinstance(key, str) else key: _masked_field(str(key), item)
+                if _holds_secret(str(key), item)
                 else self.value(item)
                 for key, item in data.items()
             }
@@ -174,7 +220,7 @@ class Redactor:
             payload: Any = json.loads(text)
         except (ValueError, RecursionError):
             return self.text(text)
-        if isinstance(payload, dict) and any(is_otp_field(str(key)) for key in payload):
-            payload = {key: OTP_MASK if is_otp_field(str(key)) else item for key, item in payload.items()}
-            text = json.dumps(payload, ensure_ascii=False)
+        self.learn(payload)
+        if isinstance(payload, dict) and any(field_mask(str(key)) for key in payload):
+            text = json.dumps(mask_otp_fields(payload), ensure_ascii=False)
         return self.text(text)

@@ -102,7 +102,8 @@ def generate(output: Path, spec_path: Path = spec.SPEC_PATH) -> None:
 # the contract embedded in the client.
 CONTRACT_KEYWORDS = {"type", "required", "properties", "enum", "const", "not", "anyOf", "$ref", "minLength",
                      "additionalProperties"}  # fmt: skip
-LENIENT_CONFLICT = "otp-counters-type"  # counters may arrive as numeric strings (the field table's type)
+LENIENT_CONFLICT = "otp-counters-type"
+OTP_TAG = "device-binding"  # counters may arrive as numeric strings (the field table's type)
 DEFAULT_TIMEOUT = {"connect": 5.0, "read": 30.0}
 DEFAULT_CONNECT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.25
@@ -138,10 +139,16 @@ def package_context(document: dict[str, Any]) -> dict[str, Any]:
             documented[str(status)] = _contract_schema(content.get("schema", {}))
     schemas = {name: _contract_schema(schema) for name, schema in document["components"]["schemas"].items()}
     facts = api.load(document)
+    # The OTP operations' refusals keep their historical base class, OtpRefused; the others' is Refused.
+    otp_ops = {raw["operationId"] for _, _, raw in spec.operations(document) if OTP_TAG in raw.get("tags", ())}
+    bases = {op.operation_id: "OtpRefused" if op.operation_id in otp_ops else "Refused" for op in facts}
     codes: dict[str, list[str]] = {}
+    code_bases: dict[str, str] = {}
     for facts_of in facts:
         for code in facts_of.refusal.codes:
             codes.setdefault(code, []).append(facts_of.summary)
+            if code_bases.setdefault(code, bases[facts_of.operation_id]) != bases[facts_of.operation_id]:
+                raise SpecError(f"refusal code {code} is used by OTP and non-OTP operations; give it one meaning")
     environments = {
         server["description"].split(".", 1)[0].strip().lower(): server["url"] for server in document["servers"]
     }
@@ -149,9 +156,15 @@ def package_context(document: dict[str, Any]) -> dict[str, Any]:
         "schemas": pprint.pformat(schemas, width=110, sort_dicts=False),
         "responses": pprint.pformat(responses, width=110, sort_dicts=False),
         "refusal_codes": [
-            {"value": code, "class_name": code.title().replace("_", ""), "operations": " and ".join(ops)}
+            {
+                "value": code,
+                "class_name": code.title().replace("_", ""),
+                "operations": " and ".join(ops),
+                "base": code_bases[code],
+            }
             for code, ops in codes.items()
         ],
+        "refusal_bases": "{" + ", ".join(f"{op!r}: exceptions.{base}" for op, base in bases.items()) + "}",
         "refusal_fields": {op.operation_id: (op.refusal.code_field, op.refusal.message_field) for op in facts},
         "environments": pprint.pformat(environments, sort_dicts=False),
         "lenient_conflict": LENIENT_CONFLICT,

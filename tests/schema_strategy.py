@@ -22,7 +22,9 @@ SUPPORTED = ANNOTATIONS | {
     "enum",
     "not",
     "anyOf",
+    "items",
 }
+_ANY_JSON = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
 
 _extra_values = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
 
@@ -39,7 +41,13 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if isinstance(types, list):
         return st.one_of([from_schema({**schema, "type": t}) for t in types])
     strategy: st.SearchStrategy[Any]
-    if types == "null":
+    if types is None and not schema.get("properties"):
+        strategy = _ANY_JSON  # an untyped field (a page cut before its value)
+    elif types == "number":
+        strategy = st.floats(allow_nan=False, allow_infinity=False, width=32)
+    elif types == "array":
+        strategy = st.lists(from_schema(schema.get("items", {})), max_size=2)
+    elif types == "null":
         strategy = st.none()
     elif types == "string":
         strategy = st.text(min_size=schema.get("minLength", 0), max_size=min(40, schema.get("maxLength", 40)))

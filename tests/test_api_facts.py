@@ -105,7 +105,12 @@ def test_an_operation_added_to_the_spec_reaches_every_user_of_its_facts() -> Non
 
     context = regenerate.package_context(document)
     assert context["refusal_fields"]["toyOperation"] == ("toyCode", "toyText")
-    assert {"value": "TOY_BROKEN", "class_name": "ToyBroken", "operations": "Toy Operation"} in context["refusal_codes"]
+    assert {
+        "value": "TOY_BROKEN",
+        "class_name": "ToyBroken",
+        "operations": "Toy Operation",
+        "base": "Refused",
+    } in context["refusal_codes"]
 
 
 def test_an_operation_without_its_envelope_extensions_is_refused_by_name() -> None:

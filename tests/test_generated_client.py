@@ -18,8 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from juspay_visa_agentic_client import AuthenticatedClient, models
 from juspay_visa_agentic_client.api.device_binding import trigger_otp, validate_otp
+from juspay_visa_agentic_client.api.lifecycle import (
+    fetch_payment_credentials,
+    provision_token_and_create_passkey,
+    setup_agentic_payment,
+)
 
-from juspay_kit import spec
+from juspay_kit import api, spec
 from juspay_kit.schema import resolve
 from tests.loopback import recording_server
 from tests.schema_strategy import from_schema
@@ -36,8 +41,17 @@ OBJECT_SCHEMAS = sorted(name for name, schema in SCHEMAS.items() if schema.get("
 CLIENT_DIR = spec.ROOT / "generated" / "juspay-visa-agentic-client"
 API_KEY = "test_key_0123456789"
 MERCHANT = "agentic_merchant"
-OPERATIONS = {"triggerOtp": trigger_otp, "validateOtp": validate_otp}
-SAMPLE_REQUESTS = {"triggerOtp": TRIGGER_SAMPLE_REQUEST, "validateOtp": VALIDATE_SAMPLE_REQUEST}
+OPERATIONS = {
+    "triggerOtp": trigger_otp,
+    "validateOtp": validate_otp,
+    "provisionTokenAndCreatePasskey": provision_token_and_create_passkey,
+    "setupAgenticPayment": setup_agentic_payment,
+    "fetchPaymentCredentials": fetch_payment_credentials,
+}
+SAMPLE_REQUESTS = {
+    raw["operationId"]: next(iter(raw["requestBody"]["content"]["application/json"]["examples"].values()))["value"]
+    for _, _, raw in spec.operations(DOCUMENT)
+}
 
 
 def model(name: str) -> Any:
@@ -100,12 +114,17 @@ def documented_answers() -> list[tuple[str, str, str, Any]]:
     return found
 
 
-def expected_model(body: dict[str, Any]) -> str:
+SUCCESS_MODELS = {
+    raw["operationId"]: raw["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    for _, _, raw in spec.operations(DOCUMENT)
+}
+
+
+def expected_model(operation_id: str, body: dict[str, Any]) -> str:
     if "error_info" in body:
         return "JuspayError"
-    if "errorCode" in body:
-        return "TriggerOtpResponse" if body["status"] == "SUCCESS" else "TriggerOtpRefusal"
-    return "ValidateOtpResponse" if body["status"] == "SUCCESS" else "ValidateOtpRefusal"
+    facts = api.shared().operations[operation_id]
+    return SUCCESS_MODELS[operation_id] if facts.is_success(body) else facts.refusal.envelope
 
 
 @pytest.mark.parametrize(("operation_id", "status", "name", "body"), documented_answers())
@@ -114,12 +133,12 @@ def test_every_documented_status_parses_into_its_model(operation_id: str, status
     client = AuthenticatedClient(
         base_url="http://127.0.0.1:9", token=basic(API_KEY), prefix="Basic", httpx_args={"transport": transport}
     )
-    request_model = model("TriggerOtpRequest" if operation_id == "triggerOtp" else "ValidateOtpRequest")
+    request_model = model(api.shared().operations[operation_id].request_schema)
     response = OPERATIONS[operation_id].sync_detailed(
         client=client, body=request_model.from_dict(SAMPLE_REQUESTS[operation_id]), x_merchantid=MERCHANT
     )
     assert response.status_code == int(status)
-    assert type(response.parsed).__name__ == expected_model(body)
+    assert type(response.parsed).__name__ == expected_model(operation_id, body)
     assert response.parsed is not None and response.parsed.to_dict() == body
 
 

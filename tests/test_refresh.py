@@ -64,7 +64,7 @@ def test_a_juspay_shaped_document_reproduces_the_spec_exactly(workspace: Path, c
     code, out, err = fetch(workspace, FIXTURE, capsys)
     assert code == 0, err
     assert (workspace / "openapi.yaml").read_bytes() == spec.SPEC_PATH.read_bytes()
-    assert "5 patch(es)" in out
+    assert "6 patch(es)" in out
 
 
 def test_a_real_change_upstream_is_a_small_diff(workspace: Path, tmp_path: Path, capsys: Any) -> None:

@@ -63,7 +63,10 @@ def test_document_validates_as_openapi_3_1() -> None:
 
 def test_operations_and_ids() -> None:
     found = {(path, method): op["operationId"] for path, method, op in spec.operations(DOCUMENT)}
-    assert found == {("/initiateVerification", "POST"): "triggerOtp", ("/validateOtp", "POST"): "validateOtp"}
+    assert found == {("/initiateVerification", "POST"): "triggerOtp", ("/validateOtp", "POST"): "validateOtp",
+                     ("/provision-token-passkey", "POST"): "provisionTokenAndCreatePasskey",
+                     ("/cards/setUpAgenticPaymentInstruction", "POST"): "setupAgenticPayment",
+                     ("/cards/fetchAgenticTransactCreds", "POST"): "fetchPaymentCredentials"}  # fmt: skip
 
 
 @pytest.mark.parametrize("operation_id", ["triggerOtp", "validateOtp"])

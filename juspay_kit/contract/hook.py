@@ -9,6 +9,7 @@ controller and always pops it; the hook serves the innermost run.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from juspay_kit.contract.settings import Settings
 from juspay_kit.errors import BudgetExhausted
 from juspay_kit.redact import Redactor
 
+MAX_CARDS = 10_000
+
 
 class Controller:
     """The active run's view of each request schemathesis is about to send."""
@@ -37,6 +40,18 @@ class Controller:
         self.priming_failures = 0
         self.exhausted = False
         self._http: httpx.Client | None = None
+        self.cards: dict[str, str] = {}  # tokenReference -> vProvisionedTokenId of the cards Provision answered
+
+    def after_call(self, case: Any, response: Any) -> None:
+        try:
+            body = json.loads(response.content)
+        except (ValueError, RecursionError, TypeError):
+            return  # not JSON: nothing was sent in a field named for a secret
+        self.redactor.learn(body)
+        if operation_id(case) == "provisionTokenAndCreatePasskey" and isinstance(body, dict):
+            reference, token_id = body.get("tokenReference"), body.get("vProvisionedTokenId")
+            if isinstance(reference, str) and isinstance(token_id, str) and len(self.cards) < MAX_CARDS:
+                self.cards[reference] = token_id
 
     def before_call(self, case: Any) -> None:
         if self.settings.budget and self.sent >= self.settings.budget:
@@ -49,7 +64,8 @@ class Controller:
             self._prime(case)
 
     def _prime(self, case: Any) -> None:
-        """Give a positive case a fresh session; for Validate OTP, trigger it and take the code from the inbox."""
+        """Give a positive case a fresh session; for Validate OTP, trigger it and take the code from the inbox; for
+        Setup, a bound card; for Fetch, a bound card with a payment instruction for the case's session."""
         meta = case.meta
         if meta is None or meta.generation.mode is not GenerationMode.POSITIVE or not isinstance(case.body, dict):
             return
@@ -57,14 +73,52 @@ class Controller:
             return
         self.primed += 1
         case.body["clientReferenceId"] = f"contract-{self.settings.seed}-{self.primed}"
-        if operation_id(case) == "validateOtp":
+        operation = operation_id(case)
+        if operation in ("triggerOtp", "validateOtp") and case.body.get("tokenReference") in self.cards:
+            # schemathesis reuses values from earlier answers: a provisioned token keeps its own token id
+            case.body["vProvisionedTokenId"] = self.cards[case.body["tokenReference"]]
+        if operation == "validateOtp":
             otp = self._issue_code(case.body)
             if otp is None:
                 self.priming_failures += 1  # the case goes out unprimed and the checks judge the answer
             else:
                 case.body["otpValue"] = otp
+        elif operation in ("setupAgenticPayment", "fetchPaymentCredentials"):
+            customer = case.body.get("customerId", "contract-customer")
+            token_id = self._bound_card(customer if isinstance(customer, str) else "contract-customer")
+            if token_id is not None and operation == "fetchPaymentCredentials":
+                token_id = self._instruction(token_id, customer, case.body["clientReferenceId"])
+            if token_id is None:
+                self.priming_failures += 1
+            else:
+                case.body["vProvisionedTokenId"] = token_id
 
-    def _issue_code(self, body: dict[str, Any]) -> str | None:
+    def _bound_card(self, customer: str) -> str | None:
+        """Provision a card through the mock and bind it (Trigger, inbox, Validate): its vProvisionedTokenId."""
+        http = self._client()
+        body = {"customerId": customer, "sessionContext": {"secureToken": "contract"}}
+        try:
+            card = http.post("/provision-token-passkey", json=body).json()
+            ids = {name: card[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
+        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            return None
+        if self._issue_code(ids, validate=True) is None:
+            return None
+        return str(ids["vProvisionedTokenId"])
+
+    def _instruction(self, token_id: str, customer: Any, reference: str) -> str | None:
+        """A payment instruction without a limit for the token and the case's session: the token, or None."""
+        body = {"cardNetwork": "VISA", "clientReferenceId": reference, "vProvisionedTokenId": token_id,
+                "customerId": customer if isinstance(customer, str) else "contract-customer",
+                "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+        try:
+            done = self._client().post("/cards/setUpAgenticPaymentInstruction", json=body).status_code == 200
+        except httpx.HTTPError:
+            return None
+        return token_id if done else None
+
+    def _issue_code(self, body: dict[str, Any], validate: bool = False) -> str | None:
+        """Trigger an OTP for the body's session and read it from the inbox (and, `validate`, bind with it)."""
         http = self._client()
         ids = {name: body[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
         try:
@@ -75,9 +129,12 @@ class Controller:
             if inbox.status_code != 200:
                 return None
             otp = str(inbox.json()["otpValue"])
+            self.redactor.add_otp(otp)
+            if validate:
+                bound = http.post("/validateOtp", json={**ids, "otpValue": otp, "networkType": "VISA"})
+                return otp if bound.status_code == 200 else None
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return None
-        self.redactor.add_otp(otp)
         return otp
 
     def _client(self) -> httpx.Client:
@@ -107,6 +164,16 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
         controller = _ACTIVE[-1] if _ACTIVE else None
     if controller is not None:
         controller.before_call(case)
+
+
+@schemathesis.hook
+def after_call(context: Any, case: Any, response: Any) -> None:
+    """Global hook: every payment credential an answer carries (Fetch's token number and cryptogram) is learned
+    before any check or report can show it."""
+    with _LOCK:
+        controller = _ACTIVE[-1] if _ACTIVE else None
+    if controller is not None:
+        controller.after_call(case, response)
 
 
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy"}  # any case

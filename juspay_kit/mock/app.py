@@ -25,6 +25,7 @@ from juspay_kit import api, schema
 from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond, respond_raw
 from juspay_kit.mock.controls import control
 from juspay_kit.mock.double import Entry, Fault, Faults, Journal, now_iso, shown_body, shown_headers
+from juspay_kit.mock.journey import Card, Journey
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
 from juspay_kit.wire import (
     BodyTimeout,
@@ -71,6 +72,11 @@ def _depth(value: Any, limit: int, level: int = 1) -> bool:
     return False
 
 
+# operationId -> the MockApp method holding its rules
+RULES = {"triggerOtp": "_trigger", "validateOtp": "_validate", "provisionTokenAndCreatePasskey": "_provision",
+         "setupAgenticPayment": "_setup", "fetchPaymentCredentials": "_fetch"}  # fmt: skip
+
+
 @dataclass
 class Operation:
     operation_id: str
@@ -83,6 +89,7 @@ def load_operations() -> dict[str, Operation]:
     found = {}
     for facts in api.shared():
         assert facts.method == "POST", "the mock serves POST operations only"
+        assert facts.operation_id in RULES, f"the mock has no rules for {facts.operation_id}"
         found[facts.path] = Operation(facts.operation_id, validators.request_validator(facts.operation_id), facts)
     return found
 
@@ -93,6 +100,7 @@ class MockApp:
     def __init__(self, settings: MockSettings | None = None, on_startup: Callable[[], None] | None = None) -> None:
         self.settings = settings or MockSettings()
         self.store = SessionStore(limits=self.settings.limits, seed=self.settings.seed)
+        self.journey = Journey(self.settings.limits, self.store.clock, self.store.fresh_rng())
         self.operations = load_operations()
         self.operations_by_id = {operation.operation_id for operation in self.operations.values()}
         self.faults = Faults()
@@ -109,7 +117,7 @@ class MockApp:
 
     def set_limits(self, limits: Limits) -> None:
         """The OTP limits from now on (a test's `config`, or the start-up ones again on reset)."""
-        self.store.limits = limits
+        self.store.limits = self.journey.limits = limits
         self._sent_body = json.dumps(
             {
                 "errorMessage": None,
@@ -126,6 +134,7 @@ class MockApp:
     def reset(self) -> None:
         """Forget every session, code, clock move, fault, journal entry and limit change."""
         self.store.reset()
+        self.journey.reset(self.store.fresh_rng())
         self.faults.clear()
         self.journal.clear()
         self.set_limits(self.settings.limits)
@@ -266,17 +275,54 @@ class MockApp:
     # ---- session rules --------------------------------------------------------------------------------
 
     def _decide(self, operation: Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        decide = getattr(self, RULES[operation.operation_id])
+        status, raw = decide(operation.facts, payload)
+        return int(status), raw
+
+    def _trigger(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        gate = self.journey.otp_gate(payload["tokenReference"], payload["vProvisionedTokenId"])
+        if gate is not None:
+            return gate.status, _refusal(facts, gate, response=None)
         key = (self.settings.merchant_id, payload["tokenReference"], payload["clientReferenceId"])
-        token_id = payload["vProvisionedTokenId"]
-        if operation.operation_id == "triggerOtp":
-            outcome = self.store.trigger(key, token_id)
-            if outcome is Outcome.SENT:
-                return 200, self._sent_body
-            return outcome.status, _refusal(operation.facts, outcome, response=None)
-        outcome = self.store.validate(key, token_id, payload["otpValue"])
+        outcome = self.store.trigger(key, payload["vProvisionedTokenId"])
+        if outcome is Outcome.SENT:
+            return 200, self._sent_body
+        return outcome.status, _refusal(facts, outcome, response=None)
+
+    def _validate(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        gate = self.journey.otp_gate(payload["tokenReference"], payload["vProvisionedTokenId"])
+        if gate is not None:
+            return gate.status, _refusal(facts, gate)
+        key = (self.settings.merchant_id, payload["tokenReference"], payload["clientReferenceId"])
+        outcome = self.store.validate(key, payload["vProvisionedTokenId"], payload["otpValue"])
         if outcome is Outcome.BOUND:
+            self.journey.bound(payload["tokenReference"])
             return 200, self._bound_body
-        return outcome.status, _refusal(operation.facts, outcome)
+        return outcome.status, _refusal(facts, outcome)
+
+    def _provision(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        reference = payload.get("clientReferenceId")
+        card = self.journey.provision(payload["customerId"], reference if isinstance(reference, str) else None)
+        if not isinstance(card, Card):
+            return card.status, _refusal(facts, card)
+        return 200, json.dumps({"status": "SUCCESS", **card.identifiers()}).encode()
+
+    def _setup(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        instruction = self.journey.setup(
+            payload["vProvisionedTokenId"], payload["clientReferenceId"], payload["customerId"],
+            payload.get("transactionAmount"),
+        )  # fmt: skip
+        if isinstance(instruction, Outcome):
+            return instruction.status, _refusal(facts, instruction)
+        return 200, json.dumps({"status": "SUCCESS", "instructionId": instruction.instruction_id}).encode()
+
+    def _fetch(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
+        found = self.journey.fetch(
+            payload["vProvisionedTokenId"], payload["clientReferenceId"], payload["transactionDetails"]
+        )
+        if isinstance(found, Outcome):
+            return found.status, _refusal(facts, found)
+        return 200, json.dumps({"status": "SUCCESS", **found}).encode()
 
 
 class _Call:

@@ -9,9 +9,11 @@ page's; every bad body is a 400 naming the field, never a 500.
                              -> 201 {"id"}
     GET    faults            {"faults": [...]} pending, in order      DELETE faults: clear them
     GET    requests          {"requests": [...], "dropped": N, "limit": N}  DELETE requests: clear the journal
-    POST   config            {"maxOTPRequestsAllowed", "maxOTPVerificationAllowed", "codeExpirationMinutes"}
+    POST   config            {"maxOTPRequestsAllowed", "maxOTPVerificationAllowed", "codeExpirationMinutes",
+                              "requireProvisioning"}
     GET    config            the limits in force
-    GET    state             sessions, journal (newest first) and faults: what the inbox page shows
+    GET    state             sessions, cards (with their instructions), journal (newest first) and faults:
+                             what the inbox page shows
     GET    ui                the inbox page (HTML)
 """
 
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs
 
 from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond
 from juspay_kit.mock.double import JOURNAL_SIZE, ControlError, Faults, Journal, limits_view, parse_fault, parse_limits
+from juspay_kit.mock.journey import Journey
 from juspay_kit.mock.sessions import Limits, SessionStore
 from juspay_kit.mock.ui import PAGE
 from juspay_kit.wire import Receive, Scope, Send
@@ -34,6 +37,7 @@ class MockApp(Protocol):
     """What the controls need of the mock's application (`app.MockApp`)."""
 
     store: SessionStore
+    journey: Journey
     faults: Faults
     journal: Journal
     operations_by_id: set[str]
@@ -79,7 +83,7 @@ async def _json(app: MockApp, receive: Receive) -> Any:
 async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
     store = app.store
     if action == "health" and method == "GET":
-        return 200, {"status": "ok", "sessions": len(store)}
+        return 200, {"status": "ok", "sessions": len(store), "cards": len(app.journey)}
     if action == "inbox" and method == "GET":
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         if any(name not in query for name in ("tokenReference", "clientReferenceId")):
@@ -113,7 +117,7 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
         if method in ("POST", "GET"):
             return 200, limits_view(store.limits)
     if action == "state" and method == "GET":
-        return 200, {"sessions": store.views(), "requests": app.journal.entries()[::-1],
+        return 200, {"sessions": store.views(), "cards": app.journey.views(), "requests": app.journal.entries()[::-1],
                      "faults": app.faults.pending(), "limits": limits_view(store.limits)}  # fmt: skip
     return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {method} {action[:50]}")
 

@@ -29,6 +29,7 @@ LIMIT_BOUNDS = {
     "maxOTPRequestsAllowed": ("max_requests", 1, 100),
     "maxOTPVerificationAllowed": ("max_verifications", 1, 100),
     "codeExpirationMinutes": ("code_expiration_minutes", 1, 1440),
+    "requireProvisioning": ("require_provisioning", 0, 1),  # a boolean: OTP calls need a provisioned token
 }
 _FAULT_FIELDS = ("operation", "status", "body", "contentType", "delaySeconds", "drop", "times")
 
@@ -142,11 +143,16 @@ def parse_limits(data: Any, current: Limits) -> Limits:
     unknown = sorted(str(key) for key in data if key not in LIMIT_BOUNDS)
     if unknown:
         raise ControlError(unknown[0], f"unknown field(s): {', '.join(unknown)[:200]}")
-    changes = {LIMIT_BOUNDS[name][0]: _number(data, name, *LIMIT_BOUNDS[name][1:], True) for name in data}
+    changes = {LIMIT_BOUNDS[name][0]: _number(data, name, *LIMIT_BOUNDS[name][1:], True) for name in data
+               if name != "requireProvisioning"}  # fmt: skip
+    if "requireProvisioning" in data:
+        if not isinstance(data["requireProvisioning"], bool):
+            raise ControlError("requireProvisioning", "requireProvisioning must be true or false")
+        changes["require_provisioning"] = data["requireProvisioning"]
     return replace(current, **changes)
 
 
-def limits_view(limits: Limits) -> dict[str, int]:
+def limits_view(limits: Limits) -> dict[str, Any]:
     return {name: getattr(limits, attribute) for name, (attribute, _, _) in LIMIT_BOUNDS.items()}
 
 

@@ -25,6 +25,7 @@ class Limits:
     code_expiration_minutes: int = 5  # codeExpiration
     idle_ttl_seconds: float = 1800.0  # sessions untouched this long are forgotten
     max_sessions: int = 100_000  # beyond this the least recently used session is forgotten
+    require_provisioning: bool = False  # OTP calls on a token never provisioned are refused (journey.py)
 
 
 class State(Enum):
@@ -45,6 +46,15 @@ class Outcome(Enum):
     INVALID_OTP = (400, "INVALID_OTP")
     EXPIRED = (400, "OTP_EXPIRED")
     NOT_FOUND = (400, "SESSION_NOT_FOUND")
+    TOKEN_NOT_PROVISIONED = (400, "TOKEN_NOT_PROVISIONED")
+    # the journey around binding (journey.py)
+    DUPLICATE_REQUEST = (409, "DUPLICATE_REQUEST")
+    TOKEN_NOT_FOUND = (400, "TOKEN_NOT_FOUND")
+    DEVICE_NOT_BOUND = (409, "DEVICE_NOT_BOUND")
+    CUSTOMER_MISMATCH = (409, "CUSTOMER_MISMATCH")
+    INSTRUCTION_NOT_FOUND = (400, "INSTRUCTION_NOT_FOUND")
+    CURRENCY_MISMATCH = (400, "CURRENCY_MISMATCH")
+    AMOUNT_LIMIT_EXCEEDED = (403, "AMOUNT_LIMIT_EXCEEDED")
 
     @property
     def status(self) -> int:
@@ -65,6 +75,14 @@ MESSAGES = {
     Outcome.INVALID_OTP: "The OTP entered is incorrect.",
     Outcome.EXPIRED: "The OTP has expired; request a new one.",
     Outcome.NOT_FOUND: "No OTP was requested for this session.",
+    Outcome.TOKEN_NOT_PROVISIONED: "This token was never provisioned; call Provision first.",
+    Outcome.DUPLICATE_REQUEST: "A token was already provisioned in this session.",
+    Outcome.TOKEN_NOT_FOUND: "No provisioned token has this vProvisionedTokenId.",
+    Outcome.DEVICE_NOT_BOUND: "The token has not finished device binding.",
+    Outcome.CUSTOMER_MISMATCH: "The token was provisioned for another customer.",
+    Outcome.INSTRUCTION_NOT_FOUND: "No payment instruction was set up for this token and session.",
+    Outcome.CURRENCY_MISMATCH: "The transaction currency differs from the payment instruction's.",
+    Outcome.AMOUNT_LIMIT_EXCEEDED: "The transaction is above the limit of the payment instruction.",
 }
 
 
@@ -103,9 +121,9 @@ class SessionStore:
     _rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
-        self._rng = self._fresh_rng()
+        self._rng = self.fresh_rng()
 
-    def _fresh_rng(self) -> random.Random:
+    def fresh_rng(self) -> random.Random:
         # A mock's codes need not be unguessable, only unpredictable run to run unless seeded: one
         # OS-random seed per store instead of a system call per code.
         return random.Random(self.seed if self.seed is not None else secrets.randbits(64))
@@ -209,4 +227,4 @@ class SessionStore:
     def reset(self) -> None:
         self._sessions.clear()
         self.clock.offset = 0.0
-        self._rng = self._fresh_rng()
+        self._rng = self.fresh_rng()

@@ -75,21 +75,10 @@ def masked_headers(redactor: Redactor, headers: dict[str, str], keys: dict[str, 
     return shown
 
 
-def _learn_otps(redactor: Redactor, value: Any) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if is_otp_field(str(key)) and isinstance(item, str):
-                redactor.add_otp(item)
-            else:
-                _learn_otps(redactor, item)
-    elif isinstance(value, list):
-        for item in value:
-            _learn_otps(redactor, item)
-
-
 def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
-    """The body as cassette fields: parsed JSON, else text, else base64. Every OTP it carries is registered
-    with the redactor first (the writer masks OTP fields by name and every learned secret elsewhere)."""
+    """The body as cassette fields: parsed JSON, else text, else base64. Every OTP and payment credential it
+    carries is registered with the redactor first (the writer masks those fields by name and every learned
+    secret elsewhere)."""
     if not raw:
         return {}
     try:
@@ -102,7 +91,7 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
         for _, otp in OTP_IN_TEXT.findall(text):
             redactor.add_otp(otp)
         return {"bodyText": text}
-    _learn_otps(redactor, parsed)
+    redactor.learn(parsed)
     return {"body": parsed}
 
 

@@ -81,6 +81,17 @@ def _is_validate(path: str) -> bool:
     return path.startswith(("/paths/~1validateOtp", "/components/schemas/ValidateOtp", "/components/schemas/Network"))
 
 
+_LIFECYCLE = ("/paths/~1provision-token-passkey", "/paths/~1cards~1", "/components/schemas/Provision",
+              "/components/schemas/SessionContext", "/components/schemas/Setup", "/components/schemas/VerificationData",
+              "/components/schemas/AmountLimit", "/components/schemas/Fetch", "/components/schemas/Transaction",
+              "/components/schemas/ShippingAddress", "/components/responses/Provision", "/components/responses/Setup",
+              "/components/responses/Fetch", "/tags/1")  # fmt: skip
+
+
+def _is_lifecycle(path: str) -> bool:
+    return path.startswith(_LIFECYCLE)
+
+
 def _is_error(path: str) -> bool:
     parts = path.split("/")
     in_responses = len(parts) > 5 and parts[1] == "paths" and parts[4] == "responses" and parts[5] != "200"
@@ -107,6 +118,8 @@ def _is_inferred(path: str) -> bool:
 
 # (file name, reason, which operation paths belong to it); the first group that claims a path takes it.
 PATCH_GROUPS: list[tuple[str, str, Any]] = [
+    ("050-lifecycle-operations.json", "Provision, Setup Agentic Payment and Fetch VIC Payment Credentials, "
+     "transcribed from their own (cut) pages with their inferred parts marked.", _is_lifecycle),
     ("040-inferred-parts.json", "Parts the pages do not document, inferred and marked x-inferred (spec/README.md).",
      _is_inferred),
     ("030-contradictions-decided.json", "Where the pages contradict themselves, the decision taken (x-doc-conflict; "

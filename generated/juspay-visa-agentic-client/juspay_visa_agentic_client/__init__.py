@@ -1,4 +1,4 @@
-"""A client library for accessing Juspay VISA Agentic OTP API"""
+"""A client library for accessing Juspay VISA Agentic Transactions API"""
 
 from . import exceptions
 from .client import AuthenticatedClient, Client

@@ -70,6 +70,7 @@ SCHEMAS: dict[str, Any] = {
                     "SESSION_LOCKED",
                     "DEVICE_ALREADY_BOUND",
                     "TOKEN_MISMATCH",
+                    "TOKEN_NOT_PROVISIONED",
                 ],
             },
             "responseMessage": {"type": "string"},
@@ -82,7 +83,13 @@ SCHEMAS: dict[str, Any] = {
             "status": {"type": "string", "not": {"const": "SUCCESS"}},
             "errorCode": {
                 "type": "string",
-                "enum": ["OTP_REQUEST_LIMIT_EXCEEDED", "SESSION_LOCKED", "DEVICE_ALREADY_BOUND", "TOKEN_MISMATCH"],
+                "enum": [
+                    "OTP_REQUEST_LIMIT_EXCEEDED",
+                    "SESSION_LOCKED",
+                    "DEVICE_ALREADY_BOUND",
+                    "TOKEN_MISMATCH",
+                    "TOKEN_NOT_PROVISIONED",
+                ],
             },
             "errorMessage": {"type": "string"},
             "response": {"type": "null"},
@@ -119,6 +126,151 @@ SCHEMAS: dict[str, Any] = {
             "codeExpiration": {"type": "integer", "x-lenient-integer": True},
         },
     },
+    "ProvisionTokenRequest": {
+        "required": ["customerId", "sessionContext"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "customerId": {"type": "string"},
+            "sessionContext": {"$ref": "#/components/schemas/SessionContext"},
+            "clientReferenceId": {"type": "string"},
+        },
+    },
+    "SessionContext": {
+        "required": ["secureToken"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"secureToken": {"type": "string"}},
+    },
+    "ProvisionTokenResponse": {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "status": {"type": "string"},
+            "tokenReference": {"type": "string"},
+            "vProvisionedTokenId": {"type": "string"},
+            "clientReferenceId": {"type": "string"},
+            "stepUpRequestId": {"type": "string"},
+        },
+    },
+    "ProvisionRefusal": {
+        "required": ["status", "errorCode", "errorMessage"],
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "not": {"const": "SUCCESS"}},
+            "errorCode": {"type": "string", "enum": ["DUPLICATE_REQUEST"]},
+            "errorMessage": {"type": "string"},
+        },
+    },
+    "SetupAgenticPaymentRequest": {
+        "required": ["cardNetwork", "clientReferenceId", "vProvisionedTokenId", "customerId", "verificationData"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "cardNetwork": {"type": "string"},
+            "clientReferenceId": {"type": "string"},
+            "vProvisionedTokenId": {"type": "string"},
+            "customerId": {"type": "string"},
+            "verificationData": {"$ref": "#/components/schemas/VerificationData"},
+            "transactionAmount": {"$ref": "#/components/schemas/AmountLimit"},
+        },
+    },
+    "VerificationData": {
+        "required": ["verifyType"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"verifyType": {}},
+    },
+    "AmountLimit": {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"totalAmount": {"type": "number"}, "currencyCode": {"type": "string"}},
+    },
+    "SetupAgenticPaymentResponse": {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"status": {"type": "string"}, "instructionId": {"type": "string"}},
+    },
+    "SetupAgenticPaymentRefusal": {
+        "required": ["status", "errorCode", "errorMessage"],
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "not": {"const": "SUCCESS"}},
+            "errorCode": {"type": "string", "enum": ["TOKEN_NOT_FOUND", "DEVICE_NOT_BOUND", "CUSTOMER_MISMATCH"]},
+            "errorMessage": {"type": "string"},
+        },
+    },
+    "FetchPaymentCredentialsRequest": {
+        "required": [
+            "networkType",
+            "vProvisionedTokenId",
+            "clientReferenceId",
+            "nwTransactionId",
+            "transactionDetails",
+        ],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "networkType": {"type": "string"},
+            "vProvisionedTokenId": {"type": "string"},
+            "clientReferenceId": {"type": "string"},
+            "nwTransactionId": {"type": "string"},
+            "transactionDetails": {"type": "array"},
+        },
+    },
+    "TransactionDetail": {
+        "required": ["transactionId", "transactionType", "transactionAmount", "orderId", "shippingAddress"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "transactionId": {"type": "string"},
+            "transactionType": {"type": "string"},
+            "transactionAmount": {"$ref": "#/components/schemas/TransactionAmount"},
+            "orderId": {"type": "string"},
+            "shippingAddress": {"$ref": "#/components/schemas/ShippingAddress"},
+        },
+    },
+    "TransactionAmount": {
+        "required": ["totalAmount", "subTotalAmount", "tax", "currencyCode"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "totalAmount": {"type": "number"},
+            "subTotalAmount": {"type": "number"},
+            "tax": {"type": "number"},
+            "currencyCode": {"type": "string"},
+        },
+    },
+    "ShippingAddress": {
+        "required": ["addLine1", "city", "stateAdd"],
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {"addLine1": {"type": "string"}, "city": {"type": "string"}, "stateAdd": {"type": "string"}},
+    },
+    "FetchPaymentCredentialsResponse": {
+        "type": "object",
+        "additionalProperties": True,
+        "properties": {
+            "status": {"type": "string"},
+            "tokenNumber": {"type": "string"},
+            "expiryMonth": {"type": "string"},
+            "expiryYear": {"type": "string"},
+            "cryptogramType": {"type": "string"},
+            "cryptogram": {"type": "string"},
+        },
+    },
+    "FetchPaymentCredentialsRefusal": {
+        "required": ["status", "errorCode", "errorMessage"],
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "not": {"const": "SUCCESS"}},
+            "errorCode": {
+                "type": "string",
+                "enum": ["TOKEN_NOT_FOUND", "INSTRUCTION_NOT_FOUND", "CURRENCY_MISMATCH", "AMOUNT_LIMIT_EXCEEDED"],
+            },
+            "errorMessage": {"type": "string"},
+        },
+    },
 }
 """The spec's component schemas, reduced to the keywords that decide validity."""
 
@@ -142,6 +294,39 @@ RESPONSES: dict[str, dict[str, Any]] = {
         "401": {"$ref": "#/components/schemas/JuspayError"},
         "403": {"$ref": "#/components/schemas/ValidateOtpRefusal"},
         "409": {"$ref": "#/components/schemas/ValidateOtpRefusal"},
+        "500": {"$ref": "#/components/schemas/JuspayError"},
+    },
+    "provisionTokenAndCreatePasskey": {
+        "200": {"$ref": "#/components/schemas/ProvisionTokenResponse"},
+        "400": {
+            "anyOf": [{"$ref": "#/components/schemas/JuspayError"}, {"$ref": "#/components/schemas/ProvisionRefusal"}]
+        },
+        "401": {"$ref": "#/components/schemas/JuspayError"},
+        "409": {"$ref": "#/components/schemas/ProvisionRefusal"},
+        "500": {"$ref": "#/components/schemas/JuspayError"},
+    },
+    "setupAgenticPayment": {
+        "200": {"$ref": "#/components/schemas/SetupAgenticPaymentResponse"},
+        "400": {
+            "anyOf": [
+                {"$ref": "#/components/schemas/JuspayError"},
+                {"$ref": "#/components/schemas/SetupAgenticPaymentRefusal"},
+            ]
+        },
+        "401": {"$ref": "#/components/schemas/JuspayError"},
+        "409": {"$ref": "#/components/schemas/SetupAgenticPaymentRefusal"},
+        "500": {"$ref": "#/components/schemas/JuspayError"},
+    },
+    "fetchPaymentCredentials": {
+        "200": {"$ref": "#/components/schemas/FetchPaymentCredentialsResponse"},
+        "400": {
+            "anyOf": [
+                {"$ref": "#/components/schemas/JuspayError"},
+                {"$ref": "#/components/schemas/FetchPaymentCredentialsRefusal"},
+            ]
+        },
+        "401": {"$ref": "#/components/schemas/JuspayError"},
+        "403": {"$ref": "#/components/schemas/FetchPaymentCredentialsRefusal"},
         "500": {"$ref": "#/components/schemas/JuspayError"},
     },
 }

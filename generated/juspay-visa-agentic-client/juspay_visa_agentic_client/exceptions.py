@@ -6,14 +6,23 @@
     │   ├── AuthenticationError  401: wrong API key, or x-merchantid not the key's merchant
     │   ├── InvalidRequestError  400 with Juspay's error envelope: a malformed request
     │   ├── ServerError          any 5xx, whatever its body
-    │   └── OtpRefused           a business refusal, one class per refusal code of the spec:
-    │       ├── OtpRequestLimitExceeded OTP_REQUEST_LIMIT_EXCEEDED
-    │       ├── SessionLocked           SESSION_LOCKED
-    │       ├── DeviceAlreadyBound      DEVICE_ALREADY_BOUND
-    │       ├── TokenMismatch           TOKEN_MISMATCH
-    │       ├── InvalidOtp              INVALID_OTP
-    │       ├── OtpExpired              OTP_EXPIRED
-    │       └── SessionNotFound         SESSION_NOT_FOUND
+    │   └── Refused              a business refusal (the journey's order, a limit), one class per code:
+    │       ├── DuplicateRequest        DUPLICATE_REQUEST
+    │       ├── TokenNotFound           TOKEN_NOT_FOUND
+    │       ├── DeviceNotBound          DEVICE_NOT_BOUND
+    │       ├── CustomerMismatch        CUSTOMER_MISMATCH
+    │       ├── InstructionNotFound     INSTRUCTION_NOT_FOUND
+    │       ├── CurrencyMismatch        CURRENCY_MISMATCH
+    │       ├── AmountLimitExceeded     AMOUNT_LIMIT_EXCEEDED
+    │       └── OtpRefused       a refusal of Trigger OTP or Validate OTP:
+    │           ├── OtpRequestLimitExceeded OTP_REQUEST_LIMIT_EXCEEDED
+    │           ├── SessionLocked       SESSION_LOCKED
+    │           ├── DeviceAlreadyBound  DEVICE_ALREADY_BOUND
+    │           ├── TokenMismatch       TOKEN_MISMATCH
+    │           ├── TokenNotProvisioned TOKEN_NOT_PROVISIONED
+    │           ├── InvalidOtp          INVALID_OTP
+    │           ├── OtpExpired          OTP_EXPIRED
+    │           └── SessionNotFound     SESSION_NOT_FOUND
     ├── UnexpectedResponse       an undocumented status, a body that is not JSON, or JSON that does not match
     │                            the documented schema
     └── NetworkError             no answer: the connection failed or broke
@@ -76,7 +85,11 @@ class ServerError(ApiError):
     """Juspay failed (any 5xx). Trigger OTP may still have sent a code: do not resend blindly."""
 
 
-class OtpRefused(ApiError):
+class Refused(ApiError):
+    """Juspay refused the call for a business reason (the journey's order, a limit); `code` says which."""
+
+
+class OtpRefused(Refused):
     """The OTP session refused the call; `code` is the refusal code of the answer."""
 
 
@@ -96,6 +109,10 @@ class TokenMismatch(OtpRefused):
     """Refusal code `TOKEN_MISMATCH` (Trigger OTP and Validate OTP)."""
 
 
+class TokenNotProvisioned(OtpRefused):
+    """Refusal code `TOKEN_NOT_PROVISIONED` (Trigger OTP and Validate OTP)."""
+
+
 class InvalidOtp(OtpRefused):
     """Refusal code `INVALID_OTP` (Validate OTP)."""
 
@@ -106,6 +123,34 @@ class OtpExpired(OtpRefused):
 
 class SessionNotFound(OtpRefused):
     """Refusal code `SESSION_NOT_FOUND` (Validate OTP)."""
+
+
+class DuplicateRequest(Refused):
+    """Refusal code `DUPLICATE_REQUEST` (Provision token and create passkey)."""
+
+
+class TokenNotFound(Refused):
+    """Refusal code `TOKEN_NOT_FOUND` (Setup Agentic Payment and Fetch VIC Payment Credentials)."""
+
+
+class DeviceNotBound(Refused):
+    """Refusal code `DEVICE_NOT_BOUND` (Setup Agentic Payment)."""
+
+
+class CustomerMismatch(Refused):
+    """Refusal code `CUSTOMER_MISMATCH` (Setup Agentic Payment)."""
+
+
+class InstructionNotFound(Refused):
+    """Refusal code `INSTRUCTION_NOT_FOUND` (Fetch VIC Payment Credentials)."""
+
+
+class CurrencyMismatch(Refused):
+    """Refusal code `CURRENCY_MISMATCH` (Fetch VIC Payment Credentials)."""
+
+
+class AmountLimitExceeded(Refused):
+    """Refusal code `AMOUNT_LIMIT_EXCEEDED` (Fetch VIC Payment Credentials)."""
 
 
 class UnexpectedResponse(JuspayClientError):
@@ -120,14 +165,22 @@ class JuspayTimeout(NetworkError):
     """No answer within the configured timeout."""
 
 
-REFUSALS: dict[str, type[OtpRefused]] = {
+REFUSALS: dict[str, type[Refused]] = {
     "OTP_REQUEST_LIMIT_EXCEEDED": OtpRequestLimitExceeded,
     "SESSION_LOCKED": SessionLocked,
     "DEVICE_ALREADY_BOUND": DeviceAlreadyBound,
     "TOKEN_MISMATCH": TokenMismatch,
+    "TOKEN_NOT_PROVISIONED": TokenNotProvisioned,
     "INVALID_OTP": InvalidOtp,
     "OTP_EXPIRED": OtpExpired,
     "SESSION_NOT_FOUND": SessionNotFound,
+    "DUPLICATE_REQUEST": DuplicateRequest,
+    "TOKEN_NOT_FOUND": TokenNotFound,
+    "DEVICE_NOT_BOUND": DeviceNotBound,
+    "CUSTOMER_MISMATCH": CustomerMismatch,
+    "INSTRUCTION_NOT_FOUND": InstructionNotFound,
+    "CURRENCY_MISMATCH": CurrencyMismatch,
+    "AMOUNT_LIMIT_EXCEEDED": AmountLimitExceeded,
 }
 """The exception class for each refusal code the spec documents."""
 
@@ -140,14 +193,23 @@ __all__ = [
     "JuspayTimeout",
     "NetworkError",
     "OtpRefused",
+    "Refused",
     "ServerError",
     "UnexpectedResponse",
     "OtpRequestLimitExceeded",
     "SessionLocked",
     "DeviceAlreadyBound",
     "TokenMismatch",
+    "TokenNotProvisioned",
     "InvalidOtp",
     "OtpExpired",
     "SessionNotFound",
+    "DuplicateRequest",
+    "TokenNotFound",
+    "DeviceNotBound",
+    "CustomerMismatch",
+    "InstructionNotFound",
+    "CurrencyMismatch",
+    "AmountLimitExceeded",
     "REFUSALS",
 ]

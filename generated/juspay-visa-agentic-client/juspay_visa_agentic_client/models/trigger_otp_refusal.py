@@ -16,7 +16,8 @@ T = TypeVar("T", bound="TriggerOtpRefusal")
 class TriggerOtpRefusal:
     """Trigger OTP's own envelope when the session refuses another code: `status` is not `SUCCESS` and
     `errorCode`/`errorMessage` say why. Codes used: OTP_REQUEST_LIMIT_EXCEEDED, SESSION_LOCKED,
-    DEVICE_ALREADY_BOUND, TOKEN_MISMATCH.
+    DEVICE_ALREADY_BOUND, TOKEN_MISMATCH, TOKEN_NOT_PROVISIONED (400, when the mock is told that tokens are provisioned
+    first).
 
         Attributes:
             status (str):  Example: FAILURE.

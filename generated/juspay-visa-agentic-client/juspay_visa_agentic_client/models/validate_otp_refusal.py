@@ -18,7 +18,8 @@ T = TypeVar("T", bound="ValidateOtpRefusal")
 class ValidateOtpRefusal:
     """Validate OTP's own envelope when the code is not accepted: `status` is not `SUCCESS` and
     `responseCode`/`responseMessage` say why. Codes used: INVALID_OTP, OTP_EXPIRED, SESSION_NOT_FOUND,
-    SESSION_LOCKED, DEVICE_ALREADY_BOUND, TOKEN_MISMATCH.
+    SESSION_LOCKED, DEVICE_ALREADY_BOUND, TOKEN_MISMATCH, TOKEN_NOT_PROVISIONED (400, when the mock is told that tokens
+    are provisioned first).
 
         Attributes:
             status (str):  Example: FAILURE.

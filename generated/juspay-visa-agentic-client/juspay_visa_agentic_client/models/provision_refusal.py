@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.provision_refusal_error_code import ProvisionRefusalErrorCode, check_provision_refusal_error_code
+
+T = TypeVar("T", bound="ProvisionRefusal")
+
+
+@_attrs_define
+class ProvisionRefusal:
+    """Provision's refusal envelope, as this document assumes it. Codes used: DUPLICATE_REQUEST.
+
+    Attributes:
+        status (str):  Example: FAILURE.
+        error_code (ProvisionRefusalErrorCode):  Example: DUPLICATE_REQUEST.
+        error_message (str):  Example: A token was already provisioned in this session..
+    """
+
+    status: str
+    error_code: ProvisionRefusalErrorCode
+    error_message: str
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        status = self.status
+
+        error_code: str = self.error_code
+
+        error_message = self.error_message
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+                "errorCode": error_code,
+                "errorMessage": error_message,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        status = d.pop("status")
+
+        error_code = check_provision_refusal_error_code(d.pop("errorCode"))
+
+        error_message = d.pop("errorMessage")
+
+        provision_refusal = cls(
+            status=status,
+            error_code=error_code,
+            error_message=error_message,
+        )
+
+        provision_refusal.additional_properties = d
+        return provision_refusal
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
