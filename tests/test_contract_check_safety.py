@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from juspay_kit import api
 from tests.broken_servers import API_KEY, FAULTS, MERCHANT, conformant, serve
 from tests.contract_check import CREDENTIALS, SCRIPT, all_reports, contract_check, summary
 
@@ -178,7 +179,7 @@ def test_sandbox_profile_honours_budget_and_rate_limit(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     data = summary(tmp_path)
     assert data["budget_exhausted"] is True
-    api_calls = [t for t, method, path in seen if path in ("/initiateVerification", "/validateOtp")]
+    api_calls = [t for t, method, path in seen if path in {operation.path for operation in api.shared()}]
     triggers = [t for t, method, path in seen if path == "/initiateVerification" and method == "POST"]
     assert len(api_calls) <= 12 + 4, seen  # ignored_auth probes carry no valid credentials and send no OTP
     assert len(triggers) <= 12
