@@ -187,6 +187,25 @@ def _404_for_other_methods(scope: Scope) -> Scope | None:
     return scope if scope["method"] == "POST" else None
 
 
+def _provision_pending(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/provision-token-passkey":
+        body["status"] = "PENDING"
+    return status, body
+
+
+def _instruction_id_as_number(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/cards/setUpAgenticPaymentInstruction":
+        body["instructionId"] = 12345
+    return status, body
+
+
+def _fetch_accepts_invalid(path: str, status: int, body: Any) -> tuple[int, Any]:
+    code = body.get("error_info", {}).get("code") if isinstance(body, dict) else None
+    if status == 400 and code in {"INVALID_INPUT", "MISSING_MANDATORY_PARAMETER"} and path.endswith("TransactCreds"):
+        return 200, api.example(spec.load(), "fetchPaymentCredentials")
+    return status, body
+
+
 API_KEY = "broken_key_7c1d"
 MERCHANT = "broken_merchant"
 
@@ -204,7 +223,25 @@ FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str]] = {
     "no-405-for-other-methods": (request_fault(_404_for_other_methods), "unsupported_method"),
     "everything-401": (rewrite(_always_401), "positive_data_acceptance"),
     "success-status-not-success": (rewrite(_pending_status), "success_envelope"),
+    "provision-status-not-success": (rewrite(_provision_pending), "success_envelope"),
+    "setup-instruction-id-not-string": (rewrite(_instruction_id_as_number), "response_schema_conformance"),
+    "fetch-accepts-invalid-input": (rewrite(_fetch_accepts_invalid), "negative_data_rejection"),
 }
+# The operations a run against each fault needs: the one it breaks (the checks of a fault that breaks every
+# operation are proven on Trigger OTP alone). A run of all five costs about three times as many cases.
+FAULT_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "renamed-field": ("validateOtp",),
+    "provision-status-not-success": ("provisionTokenAndCreatePasskey",),
+    "setup-instruction-id-not-string": ("setupAgenticPayment",),
+    "fetch-accepts-invalid-input": ("fetchPaymentCredentials",),
+}
+
+
+def operation_args(fault: str) -> list[str]:
+    """`--operation` arguments for a contract run against `fault`."""
+    return [arg for operation in FAULT_OPERATIONS.get(fault, ("triggerOtp",)) for arg in ("--operation", operation)]
+
+
 # Faults only the sandbox profile's checks can see.
 SANDBOX_FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str]] = {
     "valid-data-rejected-as-malformed": (rewrite(_juspay_error_for_valid), "positive_refusal_documented"),

@@ -79,7 +79,8 @@ def test_the_sandbox_host_is_allowed_but_needs_credentials() -> None:
     [["--mode", "sideways"], ["--max-examples", "zero"], ["--max-examples", "0"], ["--seed", "-1"], ["--bogus"],
      ["--request-timeout", "0"], ["--profile", "prod"], ["--budget", "-5"], ["--rate-limit", "nan"],
      ["--rate-limit", "inf"], ["--rate-limit", "-1"], ["--request-timeout", "nan"], ["--request-timeout", "inf"],
-     ["--base-url", "http://localhost..:9"], ["--base-url", "http://.localhost:9"]],
+     ["--base-url", "http://localhost..:9"], ["--base-url", "http://.localhost:9"], ["--operation", "chargeCard"],
+     ["--operation"]],
 )  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     result = contract_check(*args)

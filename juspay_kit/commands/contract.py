@@ -52,6 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate-limit", type=float, help="requests per second (default: none; sandbox 2)")
     parser.add_argument("--budget", type=non_negative_int, help="requests per run (default: none; sandbox 200)")
     parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds (default: %(default)s)")
+    parser.add_argument(
+        "--operation", action="append", metavar="OPERATION_ID", help="check only this operation (repeatable; "
+        "default: all five, e.g. triggerOtp, fetchPaymentCredentials)"
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 < args.request_timeout <= 600:  # also refuses nan and inf
         parser.error("argument --request-timeout: must be a number of seconds in (0, 600]")
@@ -65,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limit=args.rate_limit,
         budget=args.budget,
         request_timeout=args.request_timeout,
+        operations=args.operation,
     )
     if find_spec("schemathesis") is None or find_spec("hypothesis") is None:
         raise UsageError(CONTRACT_EXTRA)

@@ -110,7 +110,8 @@ def run(
         raw = schemathesis_config(settings)
         raw["phases"].update(phases or {})
         config = SchemathesisConfig.from_dict(raw)
-        schema = schemathesis.openapi.from_dict(spec.load(), config=config)  # parsed once per process
+        everything = schemathesis.openapi.from_dict(spec.load(), config=config)  # parsed once per process
+        schema = everything.include(operation_id=list(settings.operations)) if settings.operations else everything
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
         with active(settings, base_url, redactor) as controller:
             for event in from_schema(schema).execute():

@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from juspay_kit import api
 from juspay_kit.contract.safety import TargetKind, classify, normalise
 from juspay_kit.errors import UsageError
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
@@ -76,6 +77,7 @@ class Settings:
     fixture_ids: Mapping[str, str] = field(default_factory=dict)
     detect_profile: bool = False  # a loopback target without --profile: mock or standin, by probing it
     credentials_note: str = ""  # said in the console and the report when defaults stand in for secrets
+    operations: tuple[str, ...] = ()  # operationIds to check; empty: every operation of the spec
 
     def describe_target(self) -> str:
         return "embedded mock" if self.base_url is None else self.base_url
@@ -103,6 +105,7 @@ def resolve(
     budget: int | None,
     request_timeout: float,
     environ: Mapping[str, str] | None = None,
+    operations: Sequence[str] | None = None,
 ) -> Settings:
     """Build the settings; UsageError (exit 2) for anything wrong, before any request is sent."""
     env = os.environ if environ is None else environ
@@ -145,6 +148,10 @@ def resolve(
         raise UsageError("the request timeout must be a number of seconds in (0, 600]")
     if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
         raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
+    known = [operation.operation_id for operation in api.shared()]
+    unknown = sorted(set(operations or ()) - set(known))
+    if unknown:
+        raise UsageError(f"unknown operation {unknown[0][:60]!r}; the spec has {', '.join(known)}")
     examples = max_examples if max_examples is not None else (20 if sandbox else 250)
     if examples < 1:
         raise UsageError("--max-examples must be at least 1")
@@ -173,6 +180,7 @@ def resolve(
         fixture_ids=fixtures,
         detect_profile=url is not None and kind is TargetKind.LOOPBACK and profile is None,
         credentials_note=note,
+        operations=tuple(dict.fromkeys(operations or ())),
     )
 
 
