@@ -186,6 +186,32 @@ def _get(http: httpx.Client) -> httpx.Response:
     return http.get("/initiateVerification")
 
 
+def _journey_headers() -> dict[str, str]:
+    return headers(broken_servers.API_KEY, broken_servers.MERCHANT)
+
+
+def _provision(http: httpx.Client) -> httpx.Response:
+    body = {"customerId": "u1", "sessionContext": {"secureToken": "s"}}
+    return http.post("/provision-token-passkey", json=body, headers=_journey_headers())
+
+
+def _setup(http: httpx.Client) -> httpx.Response:
+    card = _provision(http).json()
+    ids = {k: card[k] for k in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
+    http.post("/initiateVerification", json={**ids, "stepUpRequestId": "cw=="}, headers=_journey_headers())
+    otp = http.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
+    bind = {**ids, "otpValue": otp.json()["otpValue"], "networkType": "VISA"}
+    http.post("/validateOtp", json=bind, headers=_journey_headers())
+    setup = {"cardNetwork": "VISA", "clientReferenceId": "p1", "vProvisionedTokenId": ids["vProvisionedTokenId"],
+             "customerId": "u1", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+    return http.post("/cards/setUpAgenticPaymentInstruction", json=setup, headers=_journey_headers())
+
+
+def _invalid_fetch(http: httpx.Client) -> httpx.Response:
+    body = {"networkType": "VISA", "vProvisionedTokenId": "v", "clientReferenceId": "c", "nwTransactionId": "n"}
+    return http.post("/cards/fetchAgenticTransactCreds", json=body, headers=_journey_headers())
+
+
 # fault -> (the traffic that shows it, the check the proxy must report). Faults in the answer to valid
 # traffic, and faults that accept traffic the spec refuses. A well-formed 401 for the right key is invisible
 # to a proxy, which cannot know the key is right: replay against the recording catches it (test below).
@@ -202,6 +228,9 @@ PROXY_FAULTS: dict[str, tuple[Callable[[httpx.Client], httpx.Response], str | No
     "no-405-for-other-methods": (_get, "unsupported_method"),
     "everything-401": (_valid_trigger, None),
     "success-status-not-success": (_valid_trigger, "success_envelope"),
+    "provision-status-not-success": (_provision, "success_envelope"),
+    "setup-instruction-id-not-string": (_setup, "response_schema_conformance"),
+    "fetch-accepts-invalid-input": (_invalid_fetch, "negative_data_rejection"),
 }
 
 
