@@ -69,6 +69,7 @@ def summary(result: RunResult) -> dict[str, Any]:
         "inferred": result.observations.inferred_report(),
         "doc_conflicts": result.observations.conflict_report(),
         "unknown_refusal_codes": result.observations.unknown_codes_report(),
+        "rules": result.rules,
         "statuses": {f"{op} {status}": n for (op, status), n in sorted(result.observations.statuses.items())},
     }
 
@@ -160,6 +161,10 @@ def markdown(data: dict[str, Any]) -> str:
             info.get("detail") or f"{info.get('confirmed', 0)} confirming, {info.get('contradicted', 0)} contradicting"
         )
         lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
+    if data.get("rules"):
+        lines += ["", "### Rules of the journey (a bounded probe)", "", "| rule | verdict | detail |", "|---|---|---|"]
+        for rule_id, info in data["rules"].items():
+            lines.append(f"| `{rule_id}`: {info['statement']} | {info['verdict']} | {info['detail']} |")
     if data["unknown_refusal_codes"]:
         lines += ["", "### Refusal codes the spec does not know (add them to the spec)", ""]
         for operation, codes in data["unknown_refusal_codes"].items():
@@ -192,6 +197,8 @@ def console(data: dict[str, Any]) -> str:
         lines.append(f"  error: {error[:200]}")
     for operation, codes in data["unknown_refusal_codes"].items():
         lines.append(f"  refusal codes of {operation} the spec does not know: {', '.join(codes)}")
+    for rule_id, info in data.get("rules", {}).items():
+        lines.append(f"  rule {rule_id}: {info['verdict']} ({info['detail']})")
     contradicted = [k for k, v in data["inferred"].items() if v["verdict"] == "contradicted"]
     if contradicted:
         lines.append(f"  inferred parts contradicted by the target: {', '.join(contradicted)}")

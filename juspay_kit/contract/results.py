@@ -47,6 +47,7 @@ class RunResult:
     budget_exhausted: bool = False
     checks: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (operation, check) -> [passed, failed]
     observations: Observations = field(default_factory=Observations)
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # the rule probe's verdicts (probe.py)
 
     @property
     def outcome(self) -> str:

@@ -18,6 +18,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 
 from juspay_kit import spec
+from juspay_kit.contract import probe
 from juspay_kit.contract.hook import active
 from juspay_kit.contract.results import RunResult, Violation, collect, curl
 from juspay_kit.contract.settings import Profile, Settings
@@ -114,6 +115,12 @@ def run(
         schema = everything.include(operation_id=list(settings.operations)) if settings.operations else everything
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
         with active(settings, base_url, redactor) as controller:
+            verdicts, controller.sent = probe.run(settings, base_url, redactor, settings.budget or None)
+            for verdict in verdicts:
+                result.rules[verdict.rule.id] = verdict.as_dict()
+                if verdict.verdict != "not_exercised":
+                    evidence = result.observations.evidence[verdict.rule.inferred]
+                    evidence.add(verdict.verdict == "confirmed", f"rule {verdict.rule.id}: {verdict.detail}")
             for event in from_schema(schema).execute():
                 _handle(event, result, redactor, progress)
         result.budget_exhausted = controller.exhausted
