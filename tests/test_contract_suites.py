@@ -57,6 +57,7 @@ FAILURE_TITLES = {
         ("everything-401", "contract_tests/test_fuzz.py"),
         ("counters-as-strings", "contract_tests/test_client_contract.py"),
         ("renamed-field", "contract_tests/test_otp_flow.py"),
+        ("provision-status-not-success", "contract_tests/test_journey_flow.py"),
     ],
 )
 def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
