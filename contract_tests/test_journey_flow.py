@@ -230,3 +230,40 @@ def test_journey_in_any_order_against_the_mock(target: Target) -> None:
             stateful_step_count=30, max_examples=max(10, settings().max_examples // 3)
         )
         JourneyFlow.TestCase().runTest()
+
+
+def test_journey_against_the_sandbox(target: Target) -> None:
+    """Provision with the user's VISA session token; on a bound test card, Fetch before Setup (refused), Setup
+    with a limit and Fetch inside it. Four requests at most, every answer held to the spec. The nightly job
+    runs it through the recording proxy; replaying the recording judges the inferred names."""
+    if target.is_mock:
+        pytest.skip("runs against the sandbox only")
+    fixtures = target.settings.fixture_ids
+    if "customerId" not in fixtures or not {"secureToken", "boundTokenId"} & set(fixtures):
+        pytest.skip("no journey fixtures: set JUSPAY_FIXTURE_CUSTOMER_ID and JUSPAY_FIXTURE_SECURE_TOKEN (Provision) "
+                    "and/or JUSPAY_FIXTURE_BOUND_TOKEN_ID (Setup and Fetch) for a sandbox test card")  # fmt: skip
+    customer = fixtures["customerId"]
+    with generated_client(target) as (client, seen):
+        flow = JourneyFlow.__new__(JourneyFlow)
+        flow.target, flow.client, flow.seen = target, client, seen
+        if "secureToken" in fixtures:
+            body = {"customerId": customer, "sessionContext": {"secureToken": fixtures["secureToken"]}}
+            answer = flow.call("provisionTokenAndCreatePasskey", provision_token_and_create_passkey,
+                               ProvisionTokenRequest.from_dict(body))  # fmt: skip
+            assert isinstance(answer, ProvisionTokenResponse) and answer.status == "SUCCESS", type(answer)
+        if "boundTokenId" in fixtures:
+            session, token_id = f"nightly-{uuid.uuid4().hex[:12]}", fixtures["boundTokenId"]
+            fetch = {"networkType": "VISA", "vProvisionedTokenId": token_id, "clientReferenceId": session,
+                     "nwTransactionId": session, "transactionDetails": order(1.0)}  # fmt: skip
+            early = flow.call("fetchPaymentCredentials", fetch_payment_credentials,
+                              FetchPaymentCredentialsRequest.from_dict(fetch))  # fmt: skip
+            assert not isinstance(early, FetchPaymentCredentialsResponse), "Fetch before Setup was accepted"
+            setup = {"cardNetwork": "VISA", "clientReferenceId": session, "vProvisionedTokenId": token_id,
+                     "customerId": customer, "verificationData": {"verifyType": "PASSKEY"},
+                     "transactionAmount": {"totalAmount": 5.0, "currencyCode": "USD"}}  # fmt: skip
+            done = flow.call("setupAgenticPayment", setup_agentic_payment, SetupAgenticPaymentRequest.from_dict(setup))
+            assert isinstance(done, SetupAgenticPaymentResponse), type(done)
+            fetch["nwTransactionId"] = session + "-2"
+            paid = flow.call("fetchPaymentCredentials", fetch_payment_credentials,
+                             FetchPaymentCredentialsRequest.from_dict(fetch))  # fmt: skip
+            assert isinstance(paid, FetchPaymentCredentialsResponse), type(paid)

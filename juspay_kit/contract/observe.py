@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from juspay_kit import api, spec
-from juspay_kit.schema import Validators, shared
+from juspay_kit.schema import Validators, resolve, shared
 
 COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
 TABLE_CASING = ("MaxOTPVerificationAllowed", "MaxOTPRequestsAllowed", "CodeExpiration")
@@ -50,6 +50,7 @@ class Observations:
         self.counter_types: Counter[str] = Counter()
         self.counter_casing: Counter[str] = Counter()
         self.unknown_codes: dict[str, Counter[str]] = defaultdict(Counter)  # operation -> codes the spec lacks
+        self._inferred_fields_cache: dict[str, dict[str, tuple[str, set[str]]]] = {}
 
     def record(
         self,
@@ -75,6 +76,8 @@ class Observations:
                     not accepted, f"validateOtp: networkType {network[:20]!r} got {status}"
                 )
         operation = self.api.get(operation_id)
+        if status == 200 and operation is not None and isinstance(body, dict):
+            self._inferred_fields(operation, body)
         if status == 200 and operation is not None and operation.response_inferred:
             problems = self.schemas.errors(operation_id, status, body)
             self.evidence[operation.response_inferred].add(
@@ -99,6 +102,33 @@ class Observations:
                     self.counter_casing["field-table casing"] += 1
                 if any(name in limits for name in COUNTERS):
                     self.counter_casing["lowerCamel"] += 1
+
+    def _inferred_fields(self, operation: api.Operation, body: dict[str, Any]) -> None:
+        """Each field of a 200 answer whose name is inferred: confirmed when the answer carries it with the
+        inferred type, contradicted when it is missing (the real name is another) or of another type."""
+        for name, (marker, kinds) in self._fields_of(operation.operation_id).items():
+            if name not in body:
+                self.evidence[marker].add(False, f"{operation.operation_id} 200: no {name} in the answer")
+            else:
+                ok = _kind(body[name]).replace("numeric_string", "string") in kinds
+                self.evidence[marker].add(ok, f"{operation.operation_id} 200: {name} is {_kind(body[name])}")
+
+    def _fields_of(self, operation_id: str) -> dict[str, tuple[str, set[str]]]:
+        """name -> (x-inferred id, JSON types) of the named, inferred fields of an operation's 200 answer."""
+        if operation_id not in self._inferred_fields_cache:
+            found: dict[str, tuple[str, set[str]]] = {}
+            for _, _, raw in spec.operations(self.document):
+                if raw.get("operationId") != operation_id:
+                    continue
+                ok = resolve(self.document, raw.get("responses", {}).get("200", {}))
+                schema = resolve(self.document, ok.get("content", {}).get("application/json", {}).get("schema", {}))
+                for name, prop in schema.get("properties", {}).items():
+                    marker = prop.get("x-inferred") if isinstance(prop, dict) else None
+                    if isinstance(marker, dict) and marker.get("id"):
+                        kinds = prop.get("type", [])
+                        found[name] = (str(marker["id"]), set([kinds] if isinstance(kinds, str) else kinds))
+            self._inferred_fields_cache[operation_id] = found
+        return self._inferred_fields_cache[operation_id]
 
     def _only_network_type_wrong(self, request_body: dict[str, Any]) -> bool:
         """Whether networkType is the only thing wrong with a Validate OTP body."""

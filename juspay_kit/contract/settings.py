@@ -31,7 +31,7 @@ ENVIRONMENT = {
     "JUSPAY_PROFILE": "mock, standin or sandbox, when --profile is not given",
     "JUSPAY_RATE_LIMIT": "requests per second, when --rate-limit is not given",
     "JUSPAY_BUDGET": "requests per run, when --budget is not given",
-    "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow (see README)",
+    "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow and the journey (see README)",
     "JUSPAY_DEBUG": "set to 1 to see the traceback of an internal error (never shown otherwise)",
 }
 
@@ -162,6 +162,9 @@ def resolve(
             ("vProvisionedTokenId", "JUSPAY_FIXTURE_PROVISIONED_TOKEN_ID"),
             ("clientReferenceId", "JUSPAY_FIXTURE_CLIENT_REFERENCE_ID"),
             ("stepUpRequestId", "JUSPAY_FIXTURE_STEP_UP_REQUEST_ID"),
+            ("customerId", "JUSPAY_FIXTURE_CUSTOMER_ID"),  # the journey: the customer of the test card
+            ("secureToken", "JUSPAY_FIXTURE_SECURE_TOKEN"),  # a VISA session token for Provision
+            ("boundTokenId", "JUSPAY_FIXTURE_BOUND_TOKEN_ID"),  # a bound test card for Setup and Fetch
         )
         if env.get(var)
     }

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from juspay_kit import api
+from juspay_kit.contract.observe import Observations
 from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
@@ -68,6 +69,7 @@ class ReplayResult:
     cassette: str
     target: str
     exchanges: list[Compared]
+    recorded_inferred: dict[str, dict[str, Any]] = field(default_factory=dict)  # verdicts from the recording
 
     @property
     def differing(self) -> list[Compared]:
@@ -84,6 +86,7 @@ class ReplayResult:
             "differing": len(self.differing),
             "skipped": skipped,
             "results": [c.as_dict() for c in self.exchanges],
+            "recorded_inferred": self.recorded_inferred,
         }
 
 
@@ -178,7 +181,19 @@ def replay(
         raise TargetUnreachable(f"{target_url} stopped answering during the replay ({type(exc).__name__})") from None
     finally:
         target.http.close()
-    return ReplayResult(str(path), target_url, results)
+    return ReplayResult(str(path), target_url, results, recorded_verdicts(exchanges))
+
+
+def recorded_verdicts(exchanges: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Verdicts on the spec's inferred parts from the recorded answers alone (the sandbox's, at night): the
+    journey's real 200 answers are the only evidence for the names of Provision's and Fetch's fields.
+    Only the ids some answer exercised are listed."""
+    seen = Observations()
+    for exchange in exchanges:
+        response, operation = exchange.get("response") or {}, exchange.get("operation")
+        if operation and "body" in response and isinstance(response.get("status"), int):
+            seen.record(operation, response["status"], response["body"], negative_body=False)
+    return {k: v for k, v in seen.inferred_report().items() if v["verdict"] in ("confirmed", "contradicted")}
 
 
 class _Pace:
@@ -298,6 +313,13 @@ def markdown(data: dict[str, Any]) -> str:
         f"{data['skipped']} skipped.",
         "",
     ]
+    if data.get("recorded_inferred"):
+        lines += ["Inferred parts of the spec, judged by the recorded answers:", "", "| id | verdict | evidence |",
+                  "|---|---|---|"]  # fmt: skip
+        for marker_id, info in data["recorded_inferred"].items():
+            evidence = "; ".join(info.get("examples") or []) or f"{info.get('confirmed', 0)} confirming"
+            lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
+        lines.append("")
     rows = [r for r in data["results"] if r["differences"] or r["skipped"]]
     if rows:
         lines += ["| # | operation | recorded | replayed | difference |", "|---|---|---|---|---|"]

@@ -133,7 +133,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "customerId": {"type": "string"},
             "sessionContext": {"$ref": "#/components/schemas/SessionContext"},
-            "clientReferenceId": {"type": "string"},
+            "clientReferenceId": {},
         },
     },
     "SessionContext": {
@@ -146,11 +146,11 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": True,
         "properties": {
-            "status": {"type": "string"},
-            "tokenReference": {"type": "string"},
-            "vProvisionedTokenId": {"type": "string"},
-            "clientReferenceId": {"type": "string"},
-            "stepUpRequestId": {"type": "string"},
+            "status": {},
+            "tokenReference": {},
+            "vProvisionedTokenId": {},
+            "clientReferenceId": {},
+            "stepUpRequestId": {},
         },
     },
     "ProvisionRefusal": {
@@ -189,7 +189,7 @@ SCHEMAS: dict[str, Any] = {
     "SetupAgenticPaymentResponse": {
         "type": "object",
         "additionalProperties": True,
-        "properties": {"status": {"type": "string"}, "instructionId": {"type": "string"}},
+        "properties": {"status": {}, "instructionId": {}},
     },
     "SetupAgenticPaymentRefusal": {
         "required": ["status", "errorCode", "errorMessage"],
@@ -251,12 +251,12 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "additionalProperties": True,
         "properties": {
-            "status": {"type": "string"},
-            "tokenNumber": {"type": "string"},
-            "expiryMonth": {"type": "string"},
-            "expiryYear": {"type": "string"},
-            "cryptogramType": {"type": "string"},
-            "cryptogram": {"type": "string"},
+            "status": {},
+            "tokenNumber": {},
+            "expiryMonth": {},
+            "expiryYear": {},
+            "cryptogramType": {},
+            "cryptogram": {},
         },
     },
     "FetchPaymentCredentialsRefusal": {

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import time
 from collections.abc import Iterator
 from types import TracebackType
@@ -65,6 +66,8 @@ _REFUSAL_FIELDS = {
     "setupAgenticPayment": ("errorCode", "errorMessage"),
     "fetchPaymentCredentials": ("errorCode", "errorMessage"),
 }
+# Fields of an answer that carry a payment credential (x-juspay-secret in the spec).
+_CREDENTIAL_FIELDS = ("cryptogram", "tokenNumber")
 # The class of a refusal whose code the spec does not know, per operation.
 _REFUSAL_BASES: dict[str, type[exceptions.Refused]] = {
     "triggerOtp": exceptions.OtpRefused,
@@ -106,6 +109,7 @@ class _Core:
         self._send_timeout = timeout if timeout is not None else (DEFAULT_TIMEOUT if owns_http else None)
         self._secrets = (api_key, base64.b64encode(f"{api_key}:".encode()).decode())
         self._authorization = f"Basic {self._secrets[1]}"
+        self._credentials: collections.deque[str] = collections.deque(maxlen=64)  # the last credentials received
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, merchant_id={self.merchant_id!r})"
@@ -142,7 +146,19 @@ class _Core:
         for secret in (*self._secrets, otp):
             if secret:
                 text = text.replace(secret, "[masked]")
+        for credential in self._credentials:  # and any 8-character piece of a payment credential received
+            for start in range(max(1, len(credential) - 7)):
+                text = text.replace(credential[start : start + 8], "[masked]")
         return text
+
+    def _remember(self, answer: dict[str, Any]) -> None:
+        """Keep the payment credentials of an answer (the spec's x-juspay-secret fields), so that no later
+        exception of this client can show them."""
+        for name in _CREDENTIAL_FIELDS:
+            value = answer.get(name)
+            text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+            if len(text) >= 4 and text not in self._credentials:
+                self._credentials.append(text)
 
     def _network_error(self, exc: httpx.TransportError, otp: str | None) -> exceptions.NetworkError:
         kind = exceptions.JuspayTimeout if isinstance(exc, httpx.TimeoutException) else exceptions.NetworkError
@@ -407,6 +423,7 @@ class JuspayClient(_Core):
             extra, self.merchant_id,
         )  # fmt: skip
         data = self._answer("fetchPaymentCredentials", self._send(kwargs, None), None)
+        self._remember(data)
         return FetchPaymentCredentialsResponse.from_dict(data)
 
     def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
@@ -525,6 +542,7 @@ class AsyncJuspayClient(_Core):
             extra, self.merchant_id,
         )  # fmt: skip
         data = self._answer("fetchPaymentCredentials", await self._send(kwargs, None), None)
+        self._remember(data)
         return FetchPaymentCredentialsResponse.from_dict(data)
 
     async def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
