@@ -53,6 +53,11 @@ def test_the_page_follows_sessions_faults_and_reset_live(browser: WebDriver, jus
     assert not driver.find_elements(By.CSS_SELECTOR, "#sessions img")
     assert juspay_mock.api_key not in driver.page_source
 
+    card = juspay_mock.provisioned_card(HOSTILE, bind=True)
+    wait.until(lambda d: card.v_provisioned_token_id in d.find_element(By.ID, "cards").text)
+    cards = driver.find_element(By.ID, "cards").text
+    assert HOSTILE in cards and "bound" in cards and not driver.find_elements(By.CSS_SELECTOR, "#cards img")
+
     juspay_mock.inject_fault("validateOtp", status=503, times=2)
     wait.until(lambda d: "validateOtp" in d.find_element(By.ID, "faults").text)
     assert "503" in driver.find_element(By.ID, "faults").text
@@ -60,3 +65,4 @@ def test_the_page_follows_sessions_faults_and_reset_live(browser: WebDriver, jus
     driver.find_element(By.ID, "reset").click()
     wait.until(lambda d: "No session yet." in d.find_element(By.ID, "sessions").text)
     wait.until(lambda d: "No pending fault." in d.find_element(By.ID, "faults").text)
+    wait.until(lambda d: "No card provisioned yet." in d.find_element(By.ID, "cards").text)

@@ -239,8 +239,15 @@ def test_provisioned_card_of_the_fixture_is_ready_to_bind_or_bound(mock: Running
                 customer_id="u2", v_provisioned_token_id=bound.v_provisioned_token_id, client_reference_id="purchase-1",
                 verification_data=VerificationData(verify_type="x"),
             )  # fmt: skip
+            double.inject_fault("fetchPaymentCredentials", status=503, body={"status": "error"})
+            with pytest.raises(exceptions.ServerError):
+                api_client.fetch_payment_credentials(v_provisioned_token_id=bound.v_provisioned_token_id,
+                                                     client_reference_id="purchase-1", nw_transaction_id="n",
+                                                     transaction_details=order(1))  # fmt: skip
         assert (ready.bound, bound.bound) == (False, True)
         double.assert_called("provisionTokenAndCreatePasskey", times=2)
+        assert [call.status for call in double.requests("fetchPaymentCredentials")] == [503]  # the fault, journalled
+        assert double.requests("setupAgenticPayment")[0].json["vProvisionedTokenId"] == bound.v_provisioned_token_id
     finally:
         double.close()
     with httpx.Client(base_url=mock.url, trust_env=False) as http:

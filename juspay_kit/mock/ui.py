@@ -1,6 +1,7 @@
 """The inbox page (GET /__mock__/ui): what a developer testing by hand keeps open, as they would keep Mailpit
 open. One self-contained HTML page, no external asset: it polls GET /__mock__/state twice a second and shows
-every session with its current code, the request journal (newest first) and the pending faults, with buttons
+every session with its current code, the provisioned cards with their binding and payment instructions (never
+a payment credential: the mock keeps none), the request journal (newest first) and the pending faults, with buttons
 to advance the clock and to reset. Every value is written as text (`textContent`), never as HTML, so a
 session identifier cannot inject script; the page never shows an API key (the journal masks it)."""
 
@@ -32,6 +33,9 @@ PAGE = """<!doctype html>
 <h2>Sessions</h2>
 <table id="sessions"><thead><tr><th>tokenReference</th><th>clientReferenceId</th><th>state</th><th>code</th>
 <th>OTP requests left</th><th>attempts left</th><th>expires in</th></tr></thead><tbody></tbody></table>
+<h2>Cards</h2>
+<table id="cards"><thead><tr><th>customerId</th><th>vProvisionedTokenId</th><th>tokenReference</th>
+<th>clientReferenceId</th><th>bound</th><th>payment instructions</th></tr></thead><tbody></tbody></table>
 <h2>Requests (newest first)</h2>
 <table id="requests"><thead><tr><th>received</th><th>operation</th><th>status</th><th>body</th></tr></thead>
 <tbody></tbody></table>
@@ -68,6 +72,10 @@ async function refresh() {
     fill("sessions", state.sessions, [[s => s.tokenReference], [s => s.clientReferenceId], [s => s.state],
       [s => s.otpValue, "code"], [s => s.requestsLeft], [s => s.attemptsLeft],
       [s => s.expiresInSeconds === null ? null : s.expiresInSeconds + " s"]], "No session yet.");
+    fill("cards", state.cards, [[c => c.customerId], [c => c.vProvisionedTokenId], [c => c.tokenReference],
+      [c => c.clientReferenceId], [c => c.bound ? "bound" : "not bound"],
+      [c => c.instructions.map(i => i.clientReferenceId + ": limit " + (i.limit === null ? "none"
+        : i.limit + " " + (i.currencyCode || ""))).join("; ") || null]], "No card provisioned yet.");
     fill("requests", state.requests, [[r => r.receivedAt], [r => r.operation || r.path], [r => r.status],
       [r => JSON.stringify(r.body), "body"]], "No request yet.");
     fill("faults", state.faults, [[f => f.operation], [f => f.status], [f => f.delaySeconds + " s"], [f => f.drop],
