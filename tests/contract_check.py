@@ -17,13 +17,20 @@ SCRIPT = ROOT / "scripts" / "contract_check.py"
 CREDENTIALS = {"JUSPAY_API_KEY": API_KEY, "JUSPAY_MERCHANT_ID": MERCHANT}
 
 
+# What a self-test checks (reports, secrets, profiles, faults) does not depend on the operation, and a run of
+# all five costs about three times as many cases: without `--operation`, the self-tests check the two OTP
+# operations. `test_default_run_against_the_embedded_mock` and `make contract` run all five.
+OTP_OPERATIONS = ("--operation", "triggerOtp", "--operation", "validateOtp")
+
+
 def contract_check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`juspay-contract ARGS` in this process, with only `env` as JUSPAY_* variables. The real sockets, servers
     and schemathesis runs are unchanged; only the interpreter start is saved. `test_default_run_...` and the
-    refused-target tests keep real subprocesses."""
+    refused-target tests keep real subprocesses. Without `--operation` in ARGS: the OTP operations only."""
     from juspay_kit.commands.contract import main
 
-    return run_command(main, args, env=env or {})
+    chosen = args if "--operation" in args else (*args, *OTP_OPERATIONS)
+    return run_command(main, chosen, env=env or {})
 
 
 def contract_check_process(

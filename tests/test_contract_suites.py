@@ -62,8 +62,9 @@ FAILURE_TITLES = {
 )
 def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
     middleware, check = FAULTS[fault]
+    only = ["-k", "trigger_otp"] if suite.endswith("test_fuzz.py") else []  # these faults break every operation
     with serve(middleware) as url:
-        result = run_suite(url, suite, extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})
+        result = run_suite(url, suite, *only, extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})
     assert result.returncode == 1, result.stdout[-3000:]
     failed = failed_tests(result.junit)  # type: ignore[attr-defined]
     assert failed and set(failed.values()) == {"failure"}, failed  # assertions failed; no fixture broke
