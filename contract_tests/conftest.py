@@ -3,11 +3,12 @@ stand-in for it) when JUSPAY_BASE_URL is set, with the same settings, safety rai
 scripts/contract_check.py.
 
 Hypothesis profiles (`ci`, derandomized, the default; `nightly`, heavier) live in the repository's root
-conftest.py; choose with HYPOTHESIS_PROFILE.
+conftest.py; choose with HYPOTHESIS_PROFILE. JUSPAY_PHASES=fuzzing (or examples,fuzzing) leaves phases out.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,12 +59,27 @@ def target() -> Iterator[Target]:
         pytest.fail(f"contract target unavailable: {exc}", pytrace=False)
 
 
+PHASES = ("examples", "coverage", "fuzzing")
+
+
+def _phases() -> dict[str, Any]:
+    """JUSPAY_PHASES (comma-separated, of PHASES): the schemathesis phases the fuzz suite runs (default: all).
+    The coverage phase is the costly one for the nested Fetch body; a quick check may leave it out."""
+    chosen = [name.strip() for name in os.environ.get("JUSPAY_PHASES", "").split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(PHASES))
+    if unknown:
+        pytest.exit(f"JUSPAY_PHASES: unknown phase {unknown[0]!r} (choose from {', '.join(PHASES)})", 2)
+    return {name: {"enabled": name in chosen} for name in PHASES} if chosen else {}
+
+
 def load_schema() -> Any:
     """The vendored spec with the run's schemathesis configuration and credentials; the base URL (known
     only once the target is up) is passed to each call."""
     if isinstance(SETTINGS, HarnessError):
         return schemathesis.openapi.from_dict(spec.load())
-    config = SchemathesisConfig.from_dict(runner.schemathesis_config(SETTINGS))
+    raw = runner.schemathesis_config(SETTINGS)
+    raw["phases"].update(_phases())
+    config = SchemathesisConfig.from_dict(raw)
     schema = schemathesis.openapi.from_dict(spec.load(), config=config)
     schema.config.update(basic_auth=(SETTINGS.api_key, ""))
     return schema
