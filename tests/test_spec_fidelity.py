@@ -127,3 +127,13 @@ def test_the_page_examples_are_the_spec_examples() -> None:
                 node = node[int(part)] if part.isdigit() else node[part]
             if not isinstance(sample, dict | list):
                 assert node == (None if sample is CUT else sample), (operation_id, path)
+
+
+def test_the_readme_lists_every_inferred_part_of_the_three_pages() -> None:
+    readme = (spec.ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Inferred parts of Provision, Setup and Fetch", 1)[1].split("\n## ", 1)[0]
+    pages = ("Provision", "provision-token", "Setup", "setUp", "Fetch", "fetchAgentic", "SessionContext",
+             "VerificationData", "AmountLimit", "Transaction", "ShippingAddress")  # fmt: skip
+    for marker in spec.markers(DOCUMENT):
+        if marker.kind == "inferred" and any(name in marker.pointer for name in pages):
+            assert f"`{marker.id}`" in section, f"README's table lacks {marker.id}"
