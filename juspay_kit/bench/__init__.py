@@ -25,6 +25,7 @@ from typing import Any
 
 from juspay_kit.bench.measures import (
     client_cost,
+    fetch_client_cost,
     fuzz_rate,
     learned_keys_cost,
     proxy_cost,
@@ -100,6 +101,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
             )
     with running_mock(API_KEY, MERCHANT) as mock:
         results["client"] = client_cost(mock.url, max(rounds, 3))
+        results["client_fetch"] = fetch_client_cost(mock.url, max(rounds, 3))
     results["proxy"] = proxy_cost(wrk_bin, rounds, seconds)
     results["proxy_learned_keys"] = learned_keys_cost()
     results["hostile"] = {"memory": session_memory(), "slow_clients": slow_clients_latency()}

@@ -74,6 +74,54 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
             "client_cost": round(raw_rate / client_rate, 3)}  # fmt: skip
 
 
+def fetch_client_cost(base_url: str, rounds: int, calls: int = 1000) -> dict[str, Any]:
+    """The same comparison on Fetch, whose nested request models cost the most to build, on one bound card with
+    an instruction without limit (set up through the mock's controls)."""
+    from juspay_visa_agentic_client import JuspayClient
+    from juspay_visa_agentic_client.models import TransactionDetail
+
+    headers = api_headers()
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as pool:
+        card = pool.post("/provision-token-passkey", json={"customerId": "b", "sessionContext": {"secureToken": "s"}})
+        ids = {k: card.json()[k] for k in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
+        pool.post("/initiateVerification", json={**ids, "stepUpRequestId": "cw=="})
+        otp = pool.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
+        pool.post("/validateOtp", json={**ids, "otpValue": otp.json()["otpValue"], "networkType": "VISA"})
+        setup = {"cardNetwork": "VISA", "clientReferenceId": "bench", "vProvisionedTokenId": ids["vProvisionedTokenId"],
+                 "customerId": "b", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+        if pool.post("/cards/setUpAgenticPaymentInstruction", json=setup).status_code != 200:
+            raise HarnessError("the bench could not set up a payment instruction on the mock")
+        amount = {"totalAmount": 11.1, "subTotalAmount": 11.1, "tax": 0, "currencyCode": "USD"}
+        detail = {"transactionId": "t", "transactionType": "PURCHASE", "transactionAmount": amount, "orderId": "o",
+                  "shippingAddress": {"addLine1": "1 Main St", "city": "Pune", "stateAdd": "MH"}}  # fmt: skip
+        body = {"networkType": "VISA", "vProvisionedTokenId": ids["vProvisionedTokenId"], "clientReferenceId": "bench",
+                "nwTransactionId": "n", "transactionDetails": [detail]}  # fmt: skip
+        api = JuspayClient(API_KEY, MERCHANT, base_url=base_url, http_client=pool)
+
+        def with_client() -> None:
+            for _ in range(calls):
+                api.fetch_payment_credentials(v_provisioned_token_id=ids["vProvisionedTokenId"], nw_transaction_id="n",
+                                              client_reference_id="bench",
+                                              transaction_details=[TransactionDetail.from_dict(detail)])  # fmt: skip
+
+        def with_httpx() -> None:
+            for _ in range(calls):
+                if pool.post("/cards/fetchAgenticTransactCreds", json=body).status_code != 200:
+                    raise HarnessError("raw httpx baseline of Fetch was refused")
+
+        rates: dict[str, list[float]] = {"client": [], "raw": []}
+        with_client()  # warm both
+        with_httpx()
+        for _ in range(rounds):
+            for name, call in (("client", with_client), ("raw", with_httpx)):
+                started = time.perf_counter()
+                call()
+                rates[name].append(calls / (time.perf_counter() - started))
+    client_rate, raw_rate = statistics.median(rates["client"]), statistics.median(rates["raw"])
+    return {"client_calls_per_s": round(client_rate), "raw_httpx_calls_per_s": round(raw_rate),
+            "client_cost": round(raw_rate / client_rate, 3)}  # fmt: skip
+
+
 def median_latency_ms(url: str, calls: int, prefix: str) -> float:
     """Median round trip of one sequential caller posting valid Trigger OTP requests on one connection."""
     headers = api_headers()
