@@ -197,6 +197,21 @@ def test_tokens_never_provisioned_keep_the_otp_behaviour_until_asked(mock: Runni
     assert client.trigger({**plain, "clientReferenceId": "c3"}).status_code == 200
 
 
+def test_cards_and_instructions_are_forgotten_when_idle_and_on_reset(mock: RunningMock, client: MockClient) -> None:
+    with juspay(mock) as api_client:
+        journey = Journey(api_client, client)
+        journey.bind()
+        journey.setup(limit=None)
+        client.advance(31 * 60)  # past the idle time of 30 minutes: the card and its instruction are gone
+        with pytest.raises(exceptions.TokenNotFound):
+            journey.fetch()
+        fresh = Journey(api_client, client)
+        client.reset()
+        with pytest.raises(exceptions.TokenNotFound):
+            fresh.setup()
+    assert client.http.get("/__mock__/health").json()["cards"] == 0
+
+
 def stand_in(answer: dict[str, Any], status: int = 200) -> Any:
     return serving(lambda path, headers, sent: (status, "application/json", json.dumps(answer).encode()))
 
