@@ -64,7 +64,8 @@ def test_contract_suites_fail_on_broken_servers(fault: str, suite: str) -> None:
     middleware, check = FAULTS[fault]
     only = ["-k", "trigger_otp"] if suite.endswith("test_fuzz.py") else []  # these faults break every operation
     with serve(middleware) as url:
-        result = run_suite(url, suite, *only, extra_env={"HYPOTHESIS_PROFILE": "fail-fast"})
+        phases = {"JUSPAY_PHASES": "coverage"} if only else {}  # deterministic, and enough for these faults
+        result = run_suite(url, suite, *only, extra_env={"HYPOTHESIS_PROFILE": "fail-fast", **phases})
     assert result.returncode == 1, result.stdout[-3000:]
     failed = failed_tests(result.junit)  # type: ignore[attr-defined]
     assert failed and set(failed.values()) == {"failure"}, failed  # assertions failed; no fixture broke
@@ -89,7 +90,7 @@ def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
 
 def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:
     with serve(conformant) as url:
-        result = run_suite(url, "contract_tests", extra_env={"JUSPAY_PROFILE": "sandbox"})
+        result = run_suite(url, "contract_tests", extra_env={"JUSPAY_PROFILE": "sandbox", "JUSPAY_PHASES": "coverage"})
     assert result.returncode == 0, result.stdout[-3000:]
     assert "no fixture identifiers" in result.stdout
 
