@@ -36,6 +36,7 @@ from juspay_visa_agentic_client.models import (
 from contract_tests.client import control, generated_client, inbox
 from contract_tests.conftest import Target, load_schema
 from juspay_kit import api
+from juspay_kit.mock import drive
 
 schema = load_schema()
 OPERATIONS = {operation.operation_id: schema[operation.path]["POST"] for operation in api.shared()}
@@ -59,9 +60,7 @@ class Card:
 
 
 def order(total: float) -> list[dict[str, Any]]:
-    amount = {"totalAmount": total, "subTotalAmount": total, "tax": 0, "currencyCode": "USD"}
-    return [{"transactionId": "t", "transactionType": "PURCHASE", "transactionAmount": amount, "orderId": "o",
-             "shippingAddress": {"addLine1": "1 Main St", "city": "Pune", "stateAdd": "MH"}}]  # fmt: skip
+    return [drive.transaction(total)]
 
 
 class JourneyFlow(RuleBasedStateMachine):

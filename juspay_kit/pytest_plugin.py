@@ -33,6 +33,7 @@ import pytest
 from juspay_visa_agentic_client import AsyncJuspayClient, JuspayClient
 
 from juspay_kit.errors import HarnessError
+from juspay_kit.mock import drive
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 from juspay_kit.mock.process import running_mock
 
@@ -172,26 +173,16 @@ class JuspayMock:
     ) -> ProvisionedCard:
         """Provision a card through the mock's Provision operation and return its identifiers, ready for
         Trigger OTP; `bind=True` also finishes device binding (Trigger, the inbox, Validate), ready for Setup."""
-        body: dict[str, Any] = {"customerId": customer_id, "sessionContext": {"secureToken": "juspay-mock-session"}}
-        if client_reference_id is not None:
-            body["clientReferenceId"] = client_reference_id
-        answer = self._api("/provision-token-passkey", body).json()
-        card = ProvisionedCard(customer_id, answer["tokenReference"], answer["vProvisionedTokenId"],
-                               answer["clientReferenceId"], answer["stepUpRequestId"], bound=False)  # fmt: skip
-        if not bind:
-            return card
-        ids = {"tokenReference": card.token_reference, "vProvisionedTokenId": card.v_provisioned_token_id,
-               "clientReferenceId": card.client_reference_id}  # fmt: skip
-        self._api("/initiateVerification", {**ids, "stepUpRequestId": card.step_up_request_id})
-        otp = self.inbox(card.token_reference, card.client_reference_id)
-        self._api("/validateOtp", {**ids, "otpValue": otp, "networkType": "VISA"})
-        return ProvisionedCard(**{**card.__dict__, "bound": True})
-
-    def _api(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        """One call of the mock's API with its credentials (for the fixture's own set-up steps)."""
-        return self._control(
-            "POST", path, json=body, auth=(self.api_key, ""), headers={"x-merchantid": self.merchant_id}
-        )
+        headers = {"x-merchantid": self.merchant_id}
+        with httpx.Client(base_url=self.base_url, auth=(self.api_key, ""), headers=headers, trust_env=False) as http:
+            try:
+                card = drive.provision(http, customer_id, client_reference_id)
+                if bind:
+                    drive.bind(http, card)
+            except HarnessError as exc:
+                raise pytest.fail.Exception(f"juspay_mock: provisioned_card: {exc}", pytrace=False) from None
+        return ProvisionedCard(customer_id, card["tokenReference"], card["vProvisionedTokenId"],
+                               card["clientReferenceId"], card["stepUpRequestId"], bound=bind)  # fmt: skip
 
     def close(self) -> None:
         self._controls.close()

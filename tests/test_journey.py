@@ -15,13 +15,12 @@ from juspay_visa_agentic_client.models import (
     AmountLimit,
     FetchPaymentCredentialsResponse,
     SessionContext,
-    ShippingAddress,
-    TransactionAmount,
     TransactionDetail,
     VerificationData,
 )
 
 from juspay_kit import api
+from juspay_kit.mock import drive
 from juspay_kit.mock.process import RunningMock
 from tests.conftest import MockClient
 from tests.loopback import serving
@@ -31,10 +30,7 @@ CUSTOMER = "user_f96UTs2u7DpLrzh2"
 
 
 def order(total: float, currency: str = "USD") -> list[TransactionDetail]:
-    amount = TransactionAmount(total_amount=total, sub_total_amount=total, tax=0, currency_code=currency)
-    address = ShippingAddress(add_line_1="123 Main St", city="Greater Noida", state_add="Uttar Pradesh")
-    return [TransactionDetail(transaction_id="txn-ref-123", transaction_type="PURCHASE", transaction_amount=amount,
-                              order_id="merch-ord-123", shipping_address=address)]  # fmt: skip
+    return [TransactionDetail.from_dict(drive.transaction(total, currency))]
 
 
 class Journey:

@@ -17,6 +17,7 @@ import pytest
 from juspay_visa_agentic_client import JuspayClient, exceptions
 from juspay_visa_agentic_client.models import AmountLimit, VerificationData
 
+from juspay_kit.mock import drive
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette, replay
 from tests.broken_servers import API_KEY, MERCHANT, serve
@@ -75,15 +76,7 @@ def pieces_in(text: str, secrets: list[str]) -> list[str]:
 def bound_card(url: str) -> dict[str, str]:
     """A card provisioned and bound on the stand-in (its controls give the code), for the sandbox fixtures."""
     with httpx.Client(base_url=url, headers=headers(API_KEY, MERCHANT), trust_env=False) as http:
-        card = http.post(
-            "/provision-token-passkey", json={"customerId": "u-night", "sessionContext": {"secureToken": "s"}}
-        )
-        ids = {k: card.json()[k] for k in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
-        http.post("/initiateVerification", json={**ids, "stepUpRequestId": "cw=="})
-        otp = http.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
-        bound = http.post("/validateOtp", json={**ids, "otpValue": otp.json()["otpValue"], "networkType": "VISA"})
-        assert bound.status_code == 200, bound.text
-    return ids
+        return drive.bound_card(http, "u-night")
 
 
 def test_the_nightly_journey_through_the_recording_proxy_judges_the_inferred_names(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 from juspay_kit.cli import run
 from juspay_kit.commands import proxy as proxy_command
 from juspay_kit.commands import replay as replay_command
+from juspay_kit.mock import drive
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 from juspay_kit.proxy import READY_PREFIX, cassette
 from juspay_kit.proxy.app import ProxyApp
@@ -196,15 +197,11 @@ def _provision(http: httpx.Client) -> httpx.Response:
 
 
 def _setup(http: httpx.Client) -> httpx.Response:
-    card = _provision(http).json()
-    ids = {k: card[k] for k in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
-    http.post("/initiateVerification", json={**ids, "stepUpRequestId": "cw=="}, headers=_journey_headers())
-    otp = http.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
-    bind = {**ids, "otpValue": otp.json()["otpValue"], "networkType": "VISA"}
-    http.post("/validateOtp", json=bind, headers=_journey_headers())
-    setup = {"cardNetwork": "VISA", "clientReferenceId": "p1", "vProvisionedTokenId": ids["vProvisionedTokenId"],
-             "customerId": "u1", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
-    return http.post("/cards/setUpAgenticPaymentInstruction", json=setup, headers=_journey_headers())
+    http.headers.update(_journey_headers())
+    token_id = drive.bound_card(http, "u1")["vProvisionedTokenId"]
+    setup = {"cardNetwork": "VISA", "clientReferenceId": "p1", "vProvisionedTokenId": token_id, "customerId": "u1",
+             "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+    return http.post("/cards/setUpAgenticPaymentInstruction", json=setup)
 
 
 def _invalid_fetch(http: httpx.Client) -> httpx.Response:

@@ -14,6 +14,7 @@ import httpx
 from juspay_kit.bench.processes import cpu_seconds, running_proxy, wait_until_serving
 from juspay_kit.bench.tools import API_KEY, BENCH_DIR, MERCHANT, api_headers, wrk
 from juspay_kit.errors import HarnessError
+from juspay_kit.mock import drive
 from juspay_kit.spec import ROOT
 
 
@@ -80,27 +81,20 @@ def fetch_client_cost(base_url: str, rounds: int, calls: int = 1000) -> dict[str
     from juspay_visa_agentic_client import JuspayClient
     from juspay_visa_agentic_client.models import TransactionDetail
 
-    headers = api_headers()
-    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as pool:
-        card = pool.post("/provision-token-passkey", json={"customerId": "b", "sessionContext": {"secureToken": "s"}})
-        ids = {k: card.json()[k] for k in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
-        pool.post("/initiateVerification", json={**ids, "stepUpRequestId": "cw=="})
-        otp = pool.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
-        pool.post("/validateOtp", json={**ids, "otpValue": otp.json()["otpValue"], "networkType": "VISA"})
-        setup = {"cardNetwork": "VISA", "clientReferenceId": "bench", "vProvisionedTokenId": ids["vProvisionedTokenId"],
-                 "customerId": "b", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+    with httpx.Client(base_url=base_url, headers=api_headers(), timeout=10) as pool:
+        token_id = drive.bound_card(pool, "bench")["vProvisionedTokenId"]
+        setup = {"cardNetwork": "VISA", "clientReferenceId": "bench", "vProvisionedTokenId": token_id,
+                 "customerId": "bench", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
         if pool.post("/cards/setUpAgenticPaymentInstruction", json=setup).status_code != 200:
             raise HarnessError("the bench could not set up a payment instruction on the mock")
-        amount = {"totalAmount": 11.1, "subTotalAmount": 11.1, "tax": 0, "currencyCode": "USD"}
-        detail = {"transactionId": "t", "transactionType": "PURCHASE", "transactionAmount": amount, "orderId": "o",
-                  "shippingAddress": {"addLine1": "1 Main St", "city": "Pune", "stateAdd": "MH"}}  # fmt: skip
-        body = {"networkType": "VISA", "vProvisionedTokenId": ids["vProvisionedTokenId"], "clientReferenceId": "bench",
+        detail = drive.transaction(11.1)
+        body = {"networkType": "VISA", "vProvisionedTokenId": token_id, "clientReferenceId": "bench",
                 "nwTransactionId": "n", "transactionDetails": [detail]}  # fmt: skip
         api = JuspayClient(API_KEY, MERCHANT, base_url=base_url, http_client=pool)
 
         def with_client() -> None:
             for _ in range(calls):
-                api.fetch_payment_credentials(v_provisioned_token_id=ids["vProvisionedTokenId"], nw_transaction_id="n",
+                api.fetch_payment_credentials(v_provisioned_token_id=token_id, nw_transaction_id="n",
                                               client_reference_id="bench",
                                               transaction_details=[TransactionDetail.from_dict(detail)])  # fmt: skip
 

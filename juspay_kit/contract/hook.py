@@ -22,7 +22,8 @@ from schemathesis.generation import GenerationMode
 
 from juspay_kit.contract.checks import operation_id  # importing checks also registers them
 from juspay_kit.contract.settings import Settings
-from juspay_kit.errors import BudgetExhausted
+from juspay_kit.errors import BudgetExhausted, HarnessError
+from juspay_kit.mock import drive
 from juspay_kit.redact import Redactor
 
 MAX_CARDS = 10_000
@@ -94,17 +95,13 @@ class Controller:
                 case.body["vProvisionedTokenId"] = token_id
 
     def _bound_card(self, customer: str) -> str | None:
-        """Provision a card through the mock and bind it (Trigger, inbox, Validate): its vProvisionedTokenId."""
-        http = self._client()
-        body = {"customerId": customer, "sessionContext": {"secureToken": "contract"}}
+        """A card provisioned and bound through the mock: its vProvisionedTokenId, or None."""
         try:
-            card = http.post("/provision-token-passkey", json=body).json()
-            ids = {name: card[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            card = drive.provision(self._client(), customer)
+            self.redactor.add_otp(drive.bind(self._client(), card))
+        except HarnessError:
             return None
-        if self._issue_code(ids, validate=True) is None:
-            return None
-        return str(ids["vProvisionedTokenId"])
+        return card["vProvisionedTokenId"]
 
     def _instruction(self, token_id: str, customer: Any, reference: str) -> str | None:
         """A payment instruction without a limit for the token and the case's session: the token, or None."""
@@ -117,8 +114,8 @@ class Controller:
             return None
         return token_id if done else None
 
-    def _issue_code(self, body: dict[str, Any], validate: bool = False) -> str | None:
-        """Trigger an OTP for the body's session and read it from the inbox (and, `validate`, bind with it)."""
+    def _issue_code(self, body: dict[str, Any]) -> str | None:
+        """Trigger an OTP for the body's session and read it from the inbox."""
         http = self._client()
         ids = {name: body[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
         try:
@@ -129,12 +126,9 @@ class Controller:
             if inbox.status_code != 200:
                 return None
             otp = str(inbox.json()["otpValue"])
-            self.redactor.add_otp(otp)
-            if validate:
-                bound = http.post("/validateOtp", json={**ids, "otpValue": otp, "networkType": "VISA"})
-                return otp if bound.status_code == 200 else None
         except (httpx.HTTPError, ValueError, KeyError, TypeError):
             return None
+        self.redactor.add_otp(otp)
         return otp
 
     def _client(self) -> httpx.Client:

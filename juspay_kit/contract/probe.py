@@ -28,6 +28,7 @@ import httpx
 
 from juspay_kit import api
 from juspay_kit.contract.settings import Profile, Settings
+from juspay_kit.mock import drive
 from juspay_kit.redact import Redactor
 
 MAX_LIMIT = 5  # a session limit above this is not probed (the probe would cost too many requests)
@@ -198,35 +199,29 @@ def _provisioned(probe: Probe, memo: dict[str, Any]) -> str | None:
     return token
 
 
-def _fetch_first(probe: Probe, memo: dict[str, Any]) -> tuple[str, str]:
-    ids = probe.fresh("fetch")
-    token = _unbound_token(probe, memo)
-    amount = {"totalAmount": 1.0, "subTotalAmount": 1.0, "tax": 0, "currencyCode": "USD"}
-    detail = {"transactionId": "probe", "transactionType": "PURCHASE", "transactionAmount": amount, "orderId": "probe",
-              "shippingAddress": {"addLine1": "1 Probe St", "city": "Pune", "stateAdd": "MH"}}  # fmt: skip
-    body = {"networkType": "VISA", "vProvisionedTokenId": token, "clientReferenceId": ids["clientReferenceId"],
-            "nwTransactionId": ids["clientReferenceId"], "transactionDetails": [detail]}  # fmt: skip
-    status, answer = probe.post("fetchPaymentCredentials", body)
-    refused = _refusal("fetchPaymentCredentials", status, answer)
+def _judge(operation_id: str, status: int, answer: Any, what: str) -> tuple[str, str]:
+    """A call the rule says must be refused: confirmed when it was, contradicted when it was accepted."""
+    refused = _refusal(operation_id, status, answer)
     if refused:
-        return "confirmed", f"Fetch with no instruction: {refused}"
-    if _accepted("fetchPaymentCredentials", status, answer):
-        return "contradicted", f"Fetch with no instruction was accepted ({status})"
-    raise _Stop(f"Fetch with no instruction was answered {status}")
+        return "confirmed", f"{what}: {refused}"
+    if _accepted(operation_id, status, answer):
+        return "contradicted", f"{what} was accepted ({status})"
+    raise _Stop(f"{what} was answered {status}")
+
+
+def _fetch_first(probe: Probe, memo: dict[str, Any]) -> tuple[str, str]:
+    reference = probe.fresh("fetch")["clientReferenceId"]
+    body = {"networkType": "VISA", "vProvisionedTokenId": _unbound_token(probe, memo), "clientReferenceId": reference,
+            "nwTransactionId": reference, "transactionDetails": [drive.transaction(1.0)]}  # fmt: skip
+    return _judge("fetchPaymentCredentials", *probe.post("fetchPaymentCredentials", body), "Fetch with no instruction")
 
 
 def _setup_unbound(probe: Probe, memo: dict[str, Any]) -> tuple[str, str]:
-    token = _unbound_token(probe, memo)
     seed = probe.settings.seed
+    token = _unbound_token(probe, memo)
     body = {"cardNetwork": "VISA", "clientReferenceId": f"probe-{seed}-setup", "vProvisionedTokenId": token,
             "customerId": f"probe-{seed}", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
-    status, answer = probe.post("setupAgenticPayment", body)
-    refused = _refusal("setupAgenticPayment", status, answer)
-    if refused:
-        return "confirmed", f"Setup on an unbound token: {refused}"
-    if _accepted("setupAgenticPayment", status, answer):
-        return "contradicted", f"Setup on an unbound token was accepted ({status})"
-    raise _Stop(f"Setup on an unbound token was answered {status}")
+    return _judge("setupAgenticPayment", *probe.post("setupAgenticPayment", body), "Setup on an unbound token")
 
 
 def run(settings: Settings, base_url: str, redactor: Redactor, budget: int | None) -> tuple[list[Verdict], int]:
