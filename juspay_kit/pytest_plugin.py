@@ -213,8 +213,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Check the options once, before any test runs: a bad value is one usage line, not a fixture error."""
     config.addinivalue_line(
         "markers",
-        "juspay_mock(max_requests=None, max_verifications=None, code_expiration=None): the juspay_mock fixture's "
-        "OTP limits for this test",
+        "juspay_mock(max_requests=None, max_verifications=None, code_expiration=None, require_provisioning=None): "
+        "the juspay_mock fixture's limits for this test",
     )
     config.stash[MOCK_ARGUMENTS] = _mock_arguments(config)
 

@@ -72,6 +72,8 @@ def test_the_journal_keeps_the_last_calls_and_counts_what_it_dropped(juspay_mock
         {"maxOTPVerificationAllowed": 2.5},
         {"maxRequests": 2},
         "3",
+        {"requireProvisioning": "yes"},
+        {"requireProvisioning": 1},
     ],  # fmt: skip
 )
 def test_limits_outside_their_bounds_are_refused(juspay_mock: JuspayMock, body: Any) -> None:
