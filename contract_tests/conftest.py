@@ -66,10 +66,15 @@ def _phases() -> dict[str, Any]:
     """JUSPAY_PHASES (comma-separated, of PHASES): the schemathesis phases the fuzz suite runs (default: all).
     The coverage phase is the costly one for the nested Fetch body; a quick check may leave it out."""
     chosen = [name.strip() for name in os.environ.get("JUSPAY_PHASES", "").split(",") if name.strip()]
+    return {name: {"enabled": name in chosen} for name in PHASES} if chosen else {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A wrong JUSPAY_PHASES is one usage line before anything runs."""
+    chosen = [name.strip() for name in os.environ.get("JUSPAY_PHASES", "").split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(PHASES))
     if unknown:
-        pytest.exit(f"JUSPAY_PHASES: unknown phase {unknown[0]!r} (choose from {', '.join(PHASES)})", 2)
-    return {name: {"enabled": name in chosen} for name in PHASES} if chosen else {}
+        raise pytest.UsageError(f"JUSPAY_PHASES: unknown phase {unknown[0][:40]!r} (choose from {', '.join(PHASES)})")
 
 
 def load_schema() -> Any:

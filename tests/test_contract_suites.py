@@ -106,3 +106,11 @@ def test_sandbox_flow_runs_with_fixture_identifiers() -> None:
         result = run_suite(url, "contract_tests/test_otp_flow.py", extra_env={"JUSPAY_PROFILE": "sandbox", **fixtures})
     assert result.returncode == 0, result.stdout[-3000:]
     assert "1 passed" in result.stdout
+
+
+def test_a_wrong_phase_name_is_one_usage_line() -> None:
+    result = run_suite(
+        "http://127.0.0.1:9", "--collect-only", "contract_tests", extra_env={"JUSPAY_PHASES": "fuzzing,nope"}
+    )
+    assert result.returncode == 4 and "Traceback" not in result.stdout + result.stderr
+    assert "JUSPAY_PHASES: unknown phase 'nope'" in result.stderr and result.stderr.strip().count("\n") == 0
