@@ -64,21 +64,15 @@ def mask_otp_fields(value: Any) -> Any:
     """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK, every credential field by
     MASK."""
     if isinstance(value, dict):
-        return {
-            key: _masked_field(str(key), item) if _holds_secret(str(key), item) else mask_otp_fields(item)
-            for key, item in value.items()
-        }
+        return {key: _secret_mask(str(key), item) or mask_otp_fields(item) for key, item in value.items()}
     if isinstance(value, list):
         return [mask_otp_fields(item) for item in value]
     return value
 
 
-def _holds_secret(key: str, item: Any) -> bool:
-    return item not in (None, "") and field_mask(key) is not None
-
-
-def _masked_field(key: str, item: Any) -> str:
-    return field_mask(key) or MASK
+def _secret_mask(key: str, item: Any) -> str | None:
+    """The mask that replaces `item` when the field `key` holds a secret (and something is in it), else None."""
+    return None if item in (None, "") else field_mask(key)
 
 
 def key_forms(api_key: str) -> tuple[str, ...]:
@@ -122,16 +116,13 @@ class Redactor:
             self.basic_credentials.popitem(last=False)
         self._learn("key:" + api_key, key_forms(api_key))
 
-    def add_otp(self, otp: str) -> None:
-        otp = otp[:MAX_SECRET_CHARS]
-        if len(otp) >= MIN_SECRET:
-            self._learn("otp:" + otp, (otp,))
-
     def add_secret(self, value: str) -> None:
-        """Learn a secret seen in its place (a payment credential): masked wherever it appears later."""
+        """Learn a secret seen in its place (an OTP, a payment credential): masked wherever it appears later."""
         value = value[:MAX_SECRET_CHARS]
         if len(value) >= MIN_SECRET:
             self._learn("secret:" + value, (value,))
+
+    add_otp = add_secret
 
     def learn(self, data: Any) -> None:
         """Learn every OTP and credential that parsed JSON carries in a field named for it, at any depth."""
@@ -202,9 +193,7 @@ class Redactor:
         numbers and nulls are left as they are, so the result is still the same JSON shape."""
         if isinstance(data, dict):
             return {
-                self.text(key) if isinstance(key, str) else key: _masked_field(str(key), item)
-                if _holds_secret(str(key), item)
-                else self.value(item)
+                self.text(key) if isinstance(key, str) else key: _secret_mask(str(key), item) or self.value(item)
                 for key, item in data.items()
             }
         if isinstance(data, list):

@@ -199,9 +199,7 @@ def _provision(http: httpx.Client) -> httpx.Response:
 def _setup(http: httpx.Client) -> httpx.Response:
     http.headers.update(_journey_headers())
     token_id = drive.bound_card(http, "u1")["vProvisionedTokenId"]
-    setup = {"cardNetwork": "VISA", "clientReferenceId": "p1", "vProvisionedTokenId": token_id, "customerId": "u1",
-             "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
-    return http.post("/cards/setUpAgenticPaymentInstruction", json=setup)
+    return http.post("/cards/setUpAgenticPaymentInstruction", json=drive.setup_body(token_id, "p1", "u1"))
 
 
 def _invalid_fetch(http: httpx.Client) -> httpx.Response:

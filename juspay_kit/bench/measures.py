@@ -83,10 +83,7 @@ def fetch_client_cost(base_url: str, rounds: int, calls: int = 1000) -> dict[str
 
     with httpx.Client(base_url=base_url, headers=api_headers(), timeout=10) as pool:
         token_id = drive.bound_card(pool, "bench")["vProvisionedTokenId"]
-        setup = {"cardNetwork": "VISA", "clientReferenceId": "bench", "vProvisionedTokenId": token_id,
-                 "customerId": "bench", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
-        if pool.post("/cards/setUpAgenticPaymentInstruction", json=setup).status_code != 200:
-            raise HarnessError("the bench could not set up a payment instruction on the mock")
+        drive.set_up(pool, token_id, "bench", "bench")
         detail = drive.transaction(11.1)
         body = {"networkType": "VISA", "vProvisionedTokenId": token_id, "clientReferenceId": "bench",
                 "nwTransactionId": "n", "transactionDetails": [detail]}  # fmt: skip

@@ -85,8 +85,9 @@ class Controller:
             else:
                 case.body["otpValue"] = otp
         elif operation in ("setupAgenticPayment", "fetchPaymentCredentials"):
-            customer = case.body.get("customerId", "contract-customer")
-            token_id = self._bound_card(customer if isinstance(customer, str) else "contract-customer")
+            given = case.body.get("customerId")
+            customer = given if isinstance(given, str) else "contract-customer"
+            token_id = self._bound_card(customer)
             if token_id is not None and operation == "fetchPaymentCredentials":
                 token_id = self._instruction(token_id, customer, case.body["clientReferenceId"])
             if token_id is None:
@@ -103,30 +104,19 @@ class Controller:
             return None
         return card["vProvisionedTokenId"]
 
-    def _instruction(self, token_id: str, customer: Any, reference: str) -> str | None:
+    def _instruction(self, token_id: str, customer: str, reference: str) -> str | None:
         """A payment instruction without a limit for the token and the case's session: the token, or None."""
-        body = {"cardNetwork": "VISA", "clientReferenceId": reference, "vProvisionedTokenId": token_id,
-                "customerId": customer if isinstance(customer, str) else "contract-customer",
-                "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
         try:
-            done = self._client().post("/cards/setUpAgenticPaymentInstruction", json=body).status_code == 200
-        except httpx.HTTPError:
+            drive.set_up(self._client(), token_id, reference, customer)
+        except HarnessError:
             return None
-        return token_id if done else None
+        return token_id
 
     def _issue_code(self, body: dict[str, Any]) -> str | None:
         """Trigger an OTP for the body's session and read it from the inbox."""
-        http = self._client()
-        ids = {name: body[name] for name in ("tokenReference", "vProvisionedTokenId", "clientReferenceId")}
         try:
-            sent = http.post("/initiateVerification", json={**ids, "stepUpRequestId": "cHJpbWU="})
-            if sent.status_code != 200:
-                return None
-            inbox = http.get("/__mock__/inbox", params={k: ids[k] for k in ("tokenReference", "clientReferenceId")})
-            if inbox.status_code != 200:
-                return None
-            otp = str(inbox.json()["otpValue"])
-        except (httpx.HTTPError, ValueError, KeyError, TypeError):
+            otp = drive.issue_code(self._client(), {**body, "stepUpRequestId": "cHJpbWU="})
+        except HarnessError:
             return None
         self.redactor.add_otp(otp)
         return otp

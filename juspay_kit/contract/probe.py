@@ -218,9 +218,7 @@ def _fetch_first(probe: Probe, memo: dict[str, Any]) -> tuple[str, str]:
 
 def _setup_unbound(probe: Probe, memo: dict[str, Any]) -> tuple[str, str]:
     seed = probe.settings.seed
-    token = _unbound_token(probe, memo)
-    body = {"cardNetwork": "VISA", "clientReferenceId": f"probe-{seed}-setup", "vProvisionedTokenId": token,
-            "customerId": f"probe-{seed}", "verificationData": {"verifyType": "PASSKEY"}}  # fmt: skip
+    body = drive.setup_body(_unbound_token(probe, memo), f"probe-{seed}-setup", f"probe-{seed}")
     return _judge("setupAgenticPayment", *probe.post("setupAgenticPayment", body), "Setup on an unbound token")
 
 
