@@ -123,7 +123,7 @@ def _refusal(operation_id: str, status: int, body: Any) -> str | None:
     return None
 
 
-def _accepted(operation_id: str, status: int, body: Any) -> bool:
+def _accepted(status: int) -> bool:
     """A 2xx: the target took the call (whatever its body says)."""
     return 200 <= status < 300
 
@@ -141,7 +141,7 @@ def _limit(body: Any, name: str) -> int:
 
 def _start_session(probe: Probe, ids: dict[str, str]) -> Any:
     status, body = probe.post("triggerOtp", {**ids, "stepUpRequestId": STEP_UP})
-    if not _accepted("triggerOtp", status, body):
+    if not _accepted(status):
         raise _Stop(f"the first Trigger OTP of a fresh session was answered {status}: no session to probe")
     return body
 
@@ -154,11 +154,11 @@ def _request_limit(probe: Probe) -> tuple[str, str]:
     for sent in range(2, limit + 2):
         status, body = probe.post("triggerOtp", {**ids, "stepUpRequestId": STEP_UP})
         refused = _refusal("triggerOtp", status, body)
-        if sent <= limit and not _accepted("triggerOtp", status, body):
+        if sent <= limit and not _accepted(status):
             raise _Stop(f"Trigger OTP {sent} of {limit} allowed was answered {status}")
     if refused:
         return "confirmed", f"Trigger OTP {limit + 1} of {limit} allowed: {refused}"
-    if _accepted("triggerOtp", status, body):
+    if _accepted(status):
         return "contradicted", f"Trigger OTP {limit + 1} of {limit} allowed was accepted ({status})"
     raise _Stop(f"Trigger OTP {limit + 1} of {limit} allowed was answered {status}")
 
@@ -171,7 +171,7 @@ def _lockout(probe: Probe) -> tuple[str, str]:
     answers: list[str] = []
     for _ in range(limit + 1):
         status, body = probe.post("validateOtp", {**ids, "otpValue": WRONG_CODE, "networkType": "VISA"})
-        if _accepted("validateOtp", status, body):
+        if _accepted(status):
             return "contradicted", f"a wrong code was accepted ({status}) after {len(answers)} refusal(s)"
         refused = _refusal("validateOtp", status, body)
         if refused is None:
@@ -204,7 +204,7 @@ def _judge(operation_id: str, status: int, answer: Any, what: str) -> tuple[str,
     refused = _refusal(operation_id, status, answer)
     if refused:
         return "confirmed", f"{what}: {refused}"
-    if _accepted(operation_id, status, answer):
+    if _accepted(status):
         return "contradicted", f"{what} was accepted ({status})"
     raise _Stop(f"{what} was answered {status}")
 
