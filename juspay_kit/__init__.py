@@ -6,4 +6,4 @@ The package reads the vendored spec (the repository's `spec/openapi.yaml`, or th
 package) and never writes `generated/` except through `juspay_kit.regenerate`, a repository-only tool.
 """
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"

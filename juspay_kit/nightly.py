@@ -5,7 +5,9 @@
 
 A violation's fingerprint is (operation, check, title), hashed; it is written into the issue body as a
 marker, so the next night finds the issue again. Rules:
-- a violation seen tonight: comment on its open issue, or open one (label `contract-violation`);
+- a violation seen tonight: comment on its open issue, or open one (label `contract-violation`); a journey
+  rule or inferred part the sandbox contradicts opens an issue that says the spec must learn (the sandbox is
+  the authority on what the spec only inferred);
 - an open violation issue not seen tonight is closed (with a comment) only after a complete run: no outage,
   no spent budget, no harness error. Anything less has not shown that the violation is gone;
 - the sandbox unreachable (or the run cut short): comment on, or open, the one `sandbox-outage` issue;
@@ -53,6 +55,7 @@ class Finding:
     check: str
     title: str
     detail: str = ""
+    inferred: str = ""  # the x-inferred id the sandbox contradicted: the spec must learn (not in the fingerprint)
 
     @property
     def fingerprint(self) -> str:
@@ -69,11 +72,34 @@ class Action:
     label: str = ""
 
 
+INFERENCE_CHECKS = ("journey_rule", "inferred_part")  # violations that are verdicts on the spec's inferences
+
+
 def findings(summary: dict[str, Any]) -> list[Finding]:
     return [
-        Finding(v["operation"], v["check"], v["title"], f"{v.get('message', '')}\n\n`{v.get('reproduce', '')}`")
+        Finding(
+            v["operation"],
+            v["check"],
+            v["title"],
+            f"{v.get('message', '')}\n\n`{v.get('reproduce', '')}`",
+            str(v.get("inferred") or "") if v["check"] in INFERENCE_CHECKS else "",
+        )
         for v in summary.get("violations", [])
     ]
+
+
+def _wording(finding: Finding) -> tuple[str, str]:
+    """(issue title, opening of the body) of a finding."""
+    if not finding.inferred:
+        return f"Nightly contract: {finding.operation} {finding.check}: {finding.title}", (
+            "The nightly run found a contract violation."
+        )
+    rule = f" (rule `{finding.title}`)" if finding.check == "journey_rule" else ""
+    return f"Nightly contract: the spec must learn: `{finding.inferred}`{rule} is contradicted by the target", (
+        f"The spec's inference `{finding.inferred}`{rule} is contradicted by the target: the spec must learn. "
+        "Juspay's sandbox is the authority on what the spec only inferred: correct spec/ (a patch in "
+        f"spec/patches/) to what the sandbox does, and drop or correct the `x-inferred` marker `{finding.inferred}`."
+    )
 
 
 def flow_failures(junit_path: Path) -> list[Finding] | None:
@@ -113,10 +139,11 @@ def plan(
         if known is not None:
             actions.append(Action("comment", known["number"], body=f"Seen again: {run_url}"))
         else:
-            title = escape(f"Nightly contract: {finding.operation} {finding.check}: {finding.title}")[:200]
+            title, opening = _wording(finding)
+            title = escape(title)[:200]
             body = (
                 escape(
-                    f"The nightly run found a contract violation.\n\n- operation: `{finding.operation}`\n"
+                    f"{opening}\n\n- operation: `{finding.operation}`\n"
                     f"- check: `{finding.check}`\n- title: {finding.title}\n\n{finding.detail}\n\nRun: {run_url}"
                 )
                 + f"\n\n<!-- juspay-nightly: {fingerprint} -->"

@@ -6,8 +6,9 @@ see `cassette.py` and `json_body`), and wherever else they appear by what was le
 covered by PIECE-long pieces of a registered key (or of one of its encodings: Basic, base64, hex, URL
 encoding, reversed) or of a long OTP, and every exact occurrence of a shorter secret.
 
-What is learned is bounded, so that a caller cannot make every request slower: at most MAX_SECRETS secrets,
-the least recently registered forgotten first, each learned from its first MAX_SECRET_CHARS characters.
+What is learned is bounded, so that a caller cannot make every request slower or the process larger: at most
+MAX_SECRETS secrets and MAX_PIECES pieces in all (about 17 MB, held to 20 MB by a test), the least recently
+registered forgotten first (the newest is always kept), each learned from its first MAX_SECRET_CHARS characters.
 Masking a text costs one set lookup per character and secret length, whatever the number of secrets.
 """
 
@@ -29,6 +30,7 @@ PIECE = 8  # no run of this many characters of a registered key (or its encoding
 MIN_SECRET = 4  # shorter values are never learned (they would mask ordinary text)
 MAX_SECRETS = 1000  # learned secrets kept; the least recently registered is forgotten first
 MAX_SECRET_CHARS = 1024  # a longer secret is learned from its first this many characters
+MAX_PIECES = 100_000  # pieces kept for all secrets together (a 1,024-character key has about 19,000)
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 OTP_FIELDS = frozenset({"otp", "otpvalue", "otp_value"})  # field and parameter names (lower case) holding an OTP
 OTP_IN_TEXT = re.compile(r'(?i)("(?:otp|otpvalue|otp_value)"\s*:\s*"?)([^",}\s]{1,256})')  # (prefix, OTP) in non-JSON
@@ -99,6 +101,7 @@ class Redactor:
     def __init__(self) -> None:
         self._secrets: OrderedDict[str, tuple[set[str], set[str]]] = OrderedDict()  # secret -> (pieces, exact)
         self._pieces: Counter[str] = Counter()
+        self._piece_count = 0  # pieces held by the secrets (a piece two secrets share counts twice)
         self._exact: dict[int, Counter[str]] = {}  # length -> short secrets of that length
         self.basic_credentials: OrderedDict[str, None] = OrderedDict()  # base64 of "key:" (lower case), bounded
 
@@ -144,12 +147,14 @@ class Redactor:
         exact = {f for f in forms if MIN_SECRET <= len(f) < PIECE}
         self._secrets[name] = (pieces, exact)
         self._pieces.update(pieces)
+        self._piece_count += len(pieces)
         for value in exact:
             self._exact.setdefault(len(value), Counter())[value] += 1
-        while len(self._secrets) > MAX_SECRETS:
+        while len(self._secrets) > MAX_SECRETS or (self._piece_count > MAX_PIECES and len(self._secrets) > 1):
             self._forget(*self._secrets.popitem(last=False)[1])
 
     def _forget(self, pieces: set[str], exact: set[str]) -> None:
+        self._piece_count -= len(pieces)
         self._pieces.subtract(pieces)
         for piece in pieces:
             if self._pieces[piece] <= 0:

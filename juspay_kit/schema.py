@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -124,3 +125,38 @@ def problems(validator: Any, instance: Any) -> Iterator[Problem]:
             yield Problem(rule, parts, types=tuple(str(t).split(".")[-1].lower() for t in kind.types))
         else:
             yield Problem(rule, parts)
+
+
+FLOAT_MAX = 1.7976931348623157e308
+
+
+def hazard(value: Any) -> tuple[str, str] | None:
+    """(JSON pointer, what) of the first value no schema validator or float arithmetic can take: a lone
+    surrogate in a string or a key, a number that is not finite, an integer beyond the float range. Walked
+    without recursion; None when there is none."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        pointer, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                name = str(key)
+                if not _encodable(name):
+                    return pointer + "/" + name.encode("utf-8", "backslashreplace").decode(), "a lone surrogate"
+                stack.append((pointer + "/" + name.replace("~", "~0").replace("/", "~1"), child))
+        elif isinstance(item, list):
+            stack.extend((f"{pointer}/{index}", child) for index, child in enumerate(item))
+        elif isinstance(item, str) and not _encodable(item):
+            return pointer or "/", "a lone surrogate"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return pointer or "/", "a number that is not finite"
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > FLOAT_MAX:
+            return pointer or "/", "a number out of range"
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

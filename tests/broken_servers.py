@@ -206,6 +206,57 @@ def _fetch_accepts_invalid(path: str, status: int, body: Any) -> tuple[int, Any]
     return status, body
 
 
+def _refusal_code(body: Any) -> Any:
+    return body.get("errorCode") or body.get("responseCode") if isinstance(body, dict) else None
+
+
+def _trigger_beyond_limit(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if path == "/initiateVerification" and _refusal_code(body) == "OTP_REQUEST_LIMIT_EXCEEDED":
+        return 200, TRIGGER_SENT
+    return status, body
+
+
+def _never_locks(path: str, status: int, body: Any) -> tuple[int, Any]:
+    """The session never locks: the wrong code that locks it is refused as any other wrong code."""
+    if path == "/validateOtp" and _refusal_code(body) == "SESSION_LOCKED":
+        return 400, {**body, "responseCode": "INVALID_OTP", "responseMessage": "The OTP entered is incorrect."}
+    return status, body
+
+
+def _fetch_without_instruction(path: str, status: int, body: Any) -> tuple[int, Any]:
+    """Payment credentials handed out with no payment instruction set up (for a token it does not know)."""
+    if path == "/cards/fetchAgenticTransactCreds" and _refusal_code(body) in {
+        "INSTRUCTION_NOT_FOUND",
+        "TOKEN_NOT_FOUND",
+    }:
+        return 200, api.example(spec.load(), "fetchPaymentCredentials")
+    return status, body
+
+
+def _setup_unbound(path: str, status: int, body: Any) -> tuple[int, Any]:
+    """An instruction set up on a token that never finished binding (or was never provisioned)."""
+    if path == "/cards/setUpAgenticPaymentInstruction" and _refusal_code(body) in {
+        "DEVICE_NOT_BOUND",
+        "TOKEN_NOT_FOUND",
+    }:
+        return 200, api.example(spec.load(), "setupAgenticPayment")
+    return status, body
+
+
+def _setup_without_instruction_id(path: str, status: int, body: Any) -> tuple[int, Any]:
+    if status == 200 and path == "/cards/setUpAgenticPaymentInstruction":
+        body.pop("instructionId", None)
+    return status, body
+
+
+def _counters_above_the_probe(path: str, status: int, body: Any) -> tuple[int, Any]:
+    """A conformant stand-in that announces more Trigger OTPs than the probe walks: trigger-request-limit cannot
+    be exercised (a limit above probe.MAX_LIMIT), and nothing else changes."""
+    if status == 200 and path == "/initiateVerification" and isinstance(body.get("response"), dict):
+        body["response"]["maxOTPRequestsAllowed"] = 9
+    return status, body
+
+
 API_KEY = "broken_key_7c1d"
 MERCHANT = "broken_merchant"
 
@@ -247,6 +298,20 @@ SANDBOX_FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str]] = {
     "valid-data-rejected-as-malformed": (rewrite(_juspay_error_for_valid), "positive_refusal_documented"),
     "counters-as-strings": (rewrite(_counters_as_strings), "response_schema_conformance"),
 }
+
+
+# Stand-ins that contradict one rule of the journey (contract/probe.py) or one x-inferred part, each caught only by
+# its verdict: fault -> (middleware, the rule or inferred id the violation is named after, the operations of a run)
+VERDICT_FAULTS: dict[str, tuple[Callable[[ASGI], ASGI], str, tuple[str, ...]]] = {
+    "trigger-beyond-limit": (rewrite(_trigger_beyond_limit), "trigger-request-limit", ("triggerOtp",)),
+    "session-never-locks": (rewrite(_never_locks), "validate-lockout", ("triggerOtp", "validateOtp")),
+    "fetch-without-instruction": (rewrite(_fetch_without_instruction), "fetch-before-setup",
+                                  ("fetchPaymentCredentials",)),
+    "setup-on-unbound-token": (rewrite(_setup_unbound), "setup-before-binding", ("setupAgenticPayment",)),
+    "setup-without-instruction-id": (rewrite(_setup_without_instruction_id), "setup-response-instruction-id",
+                                     ("setupAgenticPayment",)),
+}  # fmt: skip
+COUNTERS_ABOVE_THE_PROBE = rewrite(_counters_above_the_probe)
 
 
 def conformant(app: ASGI) -> ASGI:

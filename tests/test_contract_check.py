@@ -115,6 +115,11 @@ def test_default_run_against_the_embedded_mock(tmp_path: Path) -> None:
         assert key in data
     assert "examples" in result.stdout and "fuzzing" in result.stdout  # progress while running
     assert "Contract check PASSED" in result.stdout
+    # every rule of the journey was exercised and confirmed: --require-rules passes the embedded mock too
+    assert {rule: info["verdict"] for rule, info in data["rules"].items()} == dict.fromkeys(
+        ("trigger-request-limit", "validate-lockout", "fetch-before-setup", "setup-before-binding"), "confirmed"
+    )
+    assert not [k for k, v in data["inferred"].items() if v["verdict"] == "contradicted"]
 
 
 def test_same_seed_same_run(tmp_path: Path) -> None:

@@ -170,3 +170,22 @@ def test_a_marker_inside_a_message_cannot_close_the_outage_issue() -> None:
     forged_issue = {"number": 41, "body": opened.body}
     actions = nightly.plan(summary(outage="refused"), [], [outage_issue, forged_issue], RUN)
     assert ("close", 30) not in kinds(actions) and ("comment", 30) in kinds(actions)
+
+
+def test_a_contradicted_inference_opens_an_issue_saying_the_spec_must_learn() -> None:
+    rule = {"operation": "fetchPaymentCredentials", "check": "journey_rule", "title": "fetch-before-setup",
+            "inferred": "fetch-status-400", "reproduce": "juspay-contract --profile sandbox --max-examples 1",
+            "message": "the spec's inference `fetch-status-400` is contradicted by the target: rule ..."}  # fmt: skip
+    part = {"operation": "setupAgenticPayment", "check": "inferred_part", "title": "setup-response-instruction-id",
+            "inferred": "setup-response-instruction-id", "message": "the spec's inference ..."}  # fmt: skip
+    opened = nightly.plan(summary(rule, part, SCHEMA), [], [], RUN)
+    assert kinds(opened) == [("open", None)] * 3
+    for action, inferred in zip(opened, ("fetch-status-400", "setup-response-instruction-id"), strict=False):
+        assert "the spec must learn" in action.title and f"`{inferred}`" in action.title
+        assert action.body.startswith(f"The spec's inference `{inferred}`")
+        assert "is contradicted by the target: the spec must learn" in action.body
+    assert "(rule `fetch-before-setup`)" in opened[0].title
+    assert "spec must learn" not in opened[2].title + opened[2].body  # an ordinary violation reads as before
+    # the fingerprint is (operation, check, title) as for every violation: tomorrow's run finds the issue again
+    again = nightly.plan(summary(rule), [], [issue(50, nightly.findings(summary(rule))[0])], RUN)
+    assert kinds(again) == [("comment", 50)]

@@ -10,6 +10,7 @@ import io
 import json
 import socket
 import time
+import tracemalloc
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,7 +37,8 @@ def proxy(upstream: str, record: Path | None = None, **options: Any) -> Iterator
     """The proxy in a thread; fails the test if its application raised (uvicorn would print a traceback)."""
     out, redactor, raised = io.StringIO(), Redactor(), []
     recorder = cassette.CassetteWriter(record, {"upstream": upstream}, redactor) if record else None
-    app = ProxyApp(upstream, recorder=recorder, redactor=redactor, out=out, timeout=5, **options)
+    options.setdefault("timeout", 5)
+    app = ProxyApp(upstream, recorder=recorder, redactor=redactor, out=out, **options)
 
     async def watched(scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -162,18 +164,28 @@ def test_the_mock_controls_are_never_forwarded_to_a_remote_caller() -> None:
     assert sent[0]["status"] == 403
 
 
-def test_a_lone_surrogate_is_forwarded_and_recorded_as_valid_json(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"tokenReference": "\\ud800", "vProvisionedTokenId": "t", "clientReferenceId": "c"}', "/tokenReference"),
+        (b'{"tokenReference": {"\\udc00": 1}}', "/tokenReference/"),
+        (b'{"tokenReference": [1e400]}', "/tokenReference/0"),
+        (b'{"transactionDetails": [{"transactionAmount": {"totalAmount": 1' + b"0" * 309 + b"}}]}", "/totalAmount"),
+    ],
+)
+def test_surrogates_and_numbers_out_of_range_are_a_400_of_the_proxy_and_recorded(
+    body: bytes, field: str, tmp_path: Path
+) -> None:
     record = tmp_path / "c.jsonl"
-    body = (
-        b'{"tokenReference": "\\ud800", "vProvisionedTokenId": "t", "clientReferenceId": "c", "stepUpRequestId": "s"}'
-    )
     with (
         serve(broken_servers.conformant, credentials=(KEY, MERCHANT)) as upstream,
-        proxy(upstream, record) as (url, _, _),
+        proxy(upstream, record) as (url, app, _),
     ):
-        assert post(url, content=body).status_code in (200, 400)
-    lines = [json.loads(line) for line in record.read_text().splitlines()]
-    assert len(lines) == 2 and lines[1]["request"]["body"]["tokenReference"] == "\ud800"
+        answer = post(url, content=body)
+    assert is_proxy_error(answer, 400) and field in answer.json()["proxyError"], answer.text
+    assert app.upstream_errors == 0 and app.exchanges == 1  # never forwarded, but checked and recorded
+    line = json.loads(record.read_text().splitlines()[1])
+    assert line["response"]["status"] == 400 and "not forwarded" in line["error"]
 
 
 def test_an_answer_is_inflated_for_the_checks_only_up_to_the_cap() -> None:
@@ -270,3 +282,15 @@ def test_an_unknown_refusal_code_is_reported_as_unknown() -> None:
         with proxy(upstream) as (url, app, out):
             assert post(url).status_code == 429
     assert app.violations["unknown_refusal_code"] == 1 and "'SLOW_DOWN' is not in the spec" in out.getvalue()
+
+
+def test_the_redactor_is_bounded_in_bytes_and_still_masks_the_newest_key() -> None:
+    keys = [hashlib.sha256(str(n).encode()).hexdigest() * 32 for n in range(12)]  # 2,048 characters each
+    tracemalloc.start()
+    redactor = Redactor()
+    for key in keys:
+        redactor.add_api_key(key)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert held < 20 * 1024 * 1024, held  # unbounded, twelve long keys hold about 35 MB
+    assert redactor.text(keys[-1][100:140]) == "[masked]"

@@ -25,6 +25,7 @@ from juspay_kit.redact import Redactor
 from tests import broken_servers
 from tests.broken_servers import serve
 from tests.commands import run_command
+from tests.hostile import hostile
 from tests.loopback import http_answer, raw_server
 from tests.test_proxy import KEY, MERCHANT, headers, trigger_body
 
@@ -216,23 +217,49 @@ def test_a_non_loopback_bind_needs_allow_remote() -> None:
     assert ran.returncode == 2 and "--allow-remote" in ran.stderr
 
 
-def test_a_slow_body_gets_408_and_sigterm_stops_the_proxy_within_seconds_whatever_is_open() -> None:
-    command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", "http://127.0.0.1:9", "--port", "0",
-               "--body-timeout", "0.5"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    host, port = process.stdout.readline()[len(READY_PREFIX) :].split()[0].removeprefix("http://").rsplit(":", 1)
-    held = [socket.create_connection((host, int(port))) for _ in range(5)]
-    for sock in held[:3]:
-        sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
-    held[0].settimeout(5)
-    assert held[0].recv(100).startswith(b"HTTP/1.1 408 ")  # the body did not arrive in time
-    for sock in held[3:]:
-        sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=15)
+def _whole_answer(sock: socket.socket) -> bytes:
+    """One JSON answer read off a raw socket, however many packets it came in."""
+    sock.settimeout(10)
+    data = b""
+    while not data.endswith(b"}"):
+        piece = sock.recv(65536)
+        if not piece:
+            break
+        data += piece
+    return data
+
+
+def test_sigterm_answers_the_exchange_in_flight_with_a_503_records_it_and_stops_within_seconds(tmp_path: Path) -> None:
+    """Also: a slow body gets its 408, and an Upgrade request a JSON refusal with the proxy's marker."""
+    record = tmp_path / "c.jsonl"
+    with hostile("drip") as upstream:  # an upstream that never finishes its answer
+        command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", upstream, "--port", "0",
+                   "--body-timeout", "0.5", "--record", str(record)]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        host, port = process.stdout.readline()[len(READY_PREFIX) :].split()[0].removeprefix("http://").rsplit(":", 1)
+        held = [socket.create_connection((host, int(port))) for _ in range(6)]
+        for sock in held[:3]:
+            sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+        held[0].settimeout(5)
+        assert held[0].recv(100).startswith(b"HTTP/1.1 408 ")  # the body did not arrive in time
+        held[4].sendall(b"GET /x HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n")
+        refused = _whole_answer(held[4])
+        assert refused.startswith(b"HTTP/1.1 400 ") and b"x-juspay-proxy: error" in refused and b"upgrades" in refused
+        body = json.dumps(trigger_body("flight")).encode()
+        held[5].sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                        b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+        for sock in held[3:4]:
+            sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+        time.sleep(0.3)  # the exchange is in flight: forwarded, its answer dripping
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        answered = _whole_answer(held[5])
+        out, err = process.communicate(timeout=15)
     for sock in held:
         sock.close()
-    assert time.monotonic() - started < 6 and "Traceback" not in err, err
+    assert answered.startswith(b"HTTP/1.1 503 ") and b"x-juspay-proxy: error" in answered, answered
+    assert time.monotonic() - started < 6 and "Traceback" not in err, err  # uvicorn logs the cancelled task
     assert out.splitlines()[-1].startswith("juspay-proxy: ")
+    recorded = [json.loads(line) for line in record.read_text().splitlines()[1:]]
+    assert [r["error"].split(";")[0] for r in recorded] == ["the proxy stopped before the upstream answered"]

@@ -15,6 +15,8 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
 
+from juspay_visa_agentic_client.guard import MAX_ANSWER_BYTES
+
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
 from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
 from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
@@ -31,8 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "juspay-contract",
         __doc__,
         {
-            EXIT_OK: "no violation",
-            EXIT_VIOLATION: "violations found",
+            EXIT_OK: "no violation (a rule or an inferred part not exercised is a note; see --require-rules)",
+            EXIT_VIOLATION: "violations found: a failed check, a journey rule or an inferred part the target "
+            "contradicts, or (with --require-rules) a rule not exercised",
             EXIT_ERROR: "usage or configuration error, refused target, or target unreachable (an outage, "
             "never reported as a violation)",
         },
@@ -51,10 +54,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--rate-limit", type=float, help="requests per second (default: none; sandbox 2)")
     parser.add_argument("--budget", type=non_negative_int, help="requests per run (default: none; sandbox 200)")
-    parser.add_argument("--request-timeout", type=float, default=10.0, help="seconds (default: %(default)s)")
+    parser.add_argument(
+        "--request-timeout", type=float, default=10.0, help="seconds for a whole answer, from sending to its last "
+        "byte: a total deadline, however slowly the answer drips (default: %(default)s)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-answer-bytes", type=non_negative_int, default=MAX_ANSWER_BYTES, help="an answer larger than this is "
+        "not read further and ends the run as target_unreachable (default: %(default)s, 1 MiB)"
+    )  # fmt: skip
     parser.add_argument(
         "--operation", action="append", metavar="OPERATION_ID", help="check only this operation (repeatable; "
         "default: all five, e.g. triggerOtp, fetchPaymentCredentials)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--require-rules", action="store_true", default=None, help="fail the run when a rule of the journey (the "
+        "probe) was not exercised; default: a note. Rules whose operations --operation leaves out are not required"
     )  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 < args.request_timeout <= 600:  # also refuses nan and inf
@@ -70,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         budget=args.budget,
         request_timeout=args.request_timeout,
         operations=args.operation,
+        require_rules=args.require_rules,
+        max_answer_bytes=args.max_answer_bytes,
     )
     if find_spec("schemathesis") is None or find_spec("hypothesis") is None:
         raise UsageError(CONTRACT_EXTRA)

@@ -9,6 +9,7 @@ controller and always pops it; the hook serves the innermost run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -17,7 +18,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
+import requests
 import schemathesis
+import urllib3
+from juspay_visa_agentic_client import guard
 from schemathesis.generation import GenerationMode
 
 from juspay_kit.contract.checks import operation_id  # importing checks also registers them
@@ -27,6 +31,34 @@ from juspay_kit.mock import drive
 from juspay_kit.redact import Redactor
 
 MAX_CARDS = 10_000
+
+
+class AnswerBreach(requests.exceptions.ConnectionError):
+    """An answer broke its limits (deadline, size, JSON depth): the run reports the target as unreachable."""
+
+
+def read_within(budget: guard.Budget, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """A requests `response` hook: read the streamed body within `budget` (the guard every reader shares), so a
+    dripping, endless or deeply nested answer ends the run's wait instead of hanging it or exhausting memory."""
+    try:
+        while True:
+            budget.left()
+            piece = response.raw.read1(65536, decode_content=True)
+            if not piece:
+                break
+            budget.take(piece)
+        content = budget.body()
+    except guard.Breach as exc:
+        response.close()
+        raise AnswerBreach(f"{response.url} broke the limit on its answer's {exc.limit}: {exc}") from None
+    except (urllib3.exceptions.HTTPError, OSError) as exc:
+        response.close()
+        raise requests.exceptions.ConnectionError(
+            f"{response.url}: the answer broke off ({type(exc).__name__})"
+        ) from None
+    response._content = content  # what requests' own `.content` would have read
+    response._content_consumed = True
+    return response
 
 
 class Controller:
@@ -54,7 +86,9 @@ class Controller:
             if isinstance(reference, str) and isinstance(token_id, str) and len(self.cards) < MAX_CARDS:
                 self.cards[reference] = token_id
 
-    def before_call(self, case: Any) -> None:
+    def before_call(self, case: Any, kwargs: dict[str, Any]) -> None:
+        budget = guard.Budget(self.settings.request_timeout, self.settings.max_answer_bytes)
+        kwargs["hooks"] = {"response": [functools.partial(read_within, budget)]}
         if self.settings.budget and self.sent >= self.settings.budget:
             # Refuse every further request rather than stopping the engine: a stop would drop the
             # current scenario's recorded (and already checked) cases from the report.
@@ -123,12 +157,13 @@ class Controller:
 
     def _client(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(
+            self._http = guard.guarded_client(
+                self.settings.request_timeout,
+                self.settings.max_answer_bytes,
                 base_url=self.base_url,
                 auth=httpx.BasicAuth(self.settings.api_key, ""),
                 headers={"x-merchantid": self.settings.merchant_id},
                 timeout=self.settings.request_timeout,
-                trust_env=False,
             )
         return self._http
 
@@ -147,7 +182,7 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     with _LOCK:
         controller = _ACTIVE[-1] if _ACTIVE else None
     if controller is not None:
-        controller.before_call(case)
+        controller.before_call(case, kwargs)
 
 
 @schemathesis.hook

@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from juspay_visa_agentic_client import guard
 
 from juspay_kit import api
 from juspay_kit.contract.settings import Profile, Settings
+from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock import drive
 from juspay_kit.redact import Redactor
 
+MAX_ANNOUNCED = 1_000_000  # a limit a target announces beyond this is not a sane count
 MAX_LIMIT = 5  # a session limit above this is not probed (the probe would cost too many requests)
 SAMPLE_LIMIT = 3  # the limit assumed when an answer does not carry it (Juspay's sample values)
 WRONG_CODE = "000000"
@@ -80,9 +83,10 @@ class Probe:
         self._last = 0.0
         self._ids = itertools.count(1)
         self._paths = {operation.operation_id: operation.path for operation in api.shared()}
-        self._http = httpx.Client(
-            base_url=base_url, auth=httpx.BasicAuth(settings.api_key, ""), trust_env=False,
-            headers={"x-merchantid": settings.merchant_id}, timeout=settings.request_timeout,
+        self._http = guard.guarded_client(
+            settings.request_timeout, settings.max_answer_bytes, base_url=base_url,
+            auth=httpx.BasicAuth(settings.api_key, ""), headers={"x-merchantid": settings.merchant_id},
+            timeout=settings.request_timeout,
         )  # fmt: skip
 
     def close(self) -> None:
@@ -97,6 +101,10 @@ class Probe:
         self.sent += 1
         try:
             answer = self._http.post(self._paths[operation_id], json=body)
+        except guard.Breach as exc:  # a hostile target: the run ends here, before schemathesis's own requests
+            raise TargetUnreachable(
+                f"{self._http.base_url} broke the limit on its answer's {exc.limit} ({operation_id}): {exc}"
+            ) from None
         except httpx.HTTPError as exc:
             raise _Stop(f"{operation_id} got no answer ({type(exc).__name__})") from None
         try:
@@ -129,14 +137,18 @@ def _accepted(status: int) -> bool:
 
 
 def _limit(body: Any, name: str) -> int:
-    value = (
-        body.get("response", {}).get(name)
-        if isinstance(body, dict) and isinstance(body.get("response"), dict)
-        else None
-    )
-    if isinstance(value, str) and value.isdigit():
+    """The limit an answer announces (an integer, or a string of ASCII digits); SAMPLE_LIMIT when it announces
+    none. A limit that is not a sane count (zero, negative, a fraction, "²", thousands of digits) stops the rule."""
+    limits = body.get("response") if isinstance(body, dict) else None
+    value = limits.get(name) if isinstance(limits, dict) else None
+    if value is None:
+        return SAMPLE_LIMIT
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
         value = int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else SAMPLE_LIMIT
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ANNOUNCED:
+        return value
+    shown = value[:20] if isinstance(value, str) else type(value).__name__
+    raise _Stop(f"the target announced {name} as {shown!r}, not a count the probe can follow")
 
 
 def _start_session(probe: Probe, ids: dict[str, str]) -> Any:

@@ -59,6 +59,7 @@ def summary(result: RunResult) -> dict[str, Any]:
                 "field": v.field,
                 "occurrences": v.occurrences,
                 "reproduce": v.reproduce,
+                "inferred": v.inferred,
             }
             for v in result.violations
         ],
@@ -79,6 +80,9 @@ def junit(result: RunResult) -> bytes:
     same failure count as the console, summary.json and summary.md."""
     failing = {(v.operation, v.check) for v in result.violations}
     passing = sorted(key for key in result.checks if key not in failing)
+    # a confirmed rule is a passing case named like the failing one it would be (journey_rule: RULE-ID)
+    passing += [(str((info.get("operations") or ["journey"])[-1]), f"journey_rule: {rule_id}")
+                for rule_id, info in result.rules.items() if info["verdict"] == "confirmed"]  # fmt: skip
     suite = ET.Element(
         "testsuite",
         name="juspay-contract",
@@ -141,7 +145,9 @@ def markdown(data: dict[str, Any]) -> str:
         for v in data["violations"]:
             where = f" at `{v['field']}`" if v.get("field") else ""
             lines += [
-                f"- **{v['operation']} · `{v['check']}`**{where} ({v['occurrences']}×, status {v['status']}): "
+                f"- **{v['operation']} · `{v['check']}`**{where} ({v['occurrences']}×"
+                + (f", status {v['status']}" if v["status"] is not None else "")
+                + "): "
                 f"{v['title']}",
                 "",
                 "  ```",
@@ -156,15 +162,18 @@ def markdown(data: dict[str, Any]) -> str:
     if data["errors"]:
         lines += ["### Harness errors", "", *[f"- {e}" for e in data["errors"]], ""]
     lines += ["### Inferred parts of the spec", "", "| id | verdict | evidence |", "|---|---|---|"]
+    failed = {(v["check"], v["title"]) for v in data["violations"]}
     for marker_id, info in data["inferred"].items():
         evidence = (
             info.get("detail") or f"{info.get('confirmed', 0)} confirming, {info.get('contradicted', 0)} contradicting"
         )
-        lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
+        verdict = _verdict(info["verdict"], ("inferred_part", marker_id) in failed)
+        lines.append(f"| `{marker_id}` | {verdict} | {evidence} |")
     if data.get("rules"):
         lines += ["", "### Rules of the journey (a bounded probe)", "", "| rule | verdict | detail |", "|---|---|---|"]
         for rule_id, info in data["rules"].items():
-            lines.append(f"| `{rule_id}`: {info['statement']} | {info['verdict']} | {info['detail']} |")
+            verdict = _verdict(info["verdict"], ("journey_rule", rule_id) in failed)
+            lines.append(f"| `{rule_id}`: {info['statement']} | {verdict} | {info['detail']} |")
     if data["unknown_refusal_codes"]:
         lines += ["", "### Refusal codes the spec does not know (add them to the spec)", ""]
         for operation, codes in data["unknown_refusal_codes"].items():
@@ -173,6 +182,11 @@ def markdown(data: dict[str, Any]) -> str:
     for conflict_id, info in data["doc_conflicts"].items():
         lines.append(f"- `{conflict_id}` (decided: {info['decision']}): {info['verdict']} {info['observed'] or ''}")
     return "\n".join(lines) + "\n"
+
+
+def _verdict(verdict: str, failed: bool) -> str:
+    """A verdict cell: ❌ for a violation (every contradiction, and a rule not exercised under --require-rules)."""
+    return ("❌ " if failed or verdict == "contradicted" else "✅ " if verdict == "confirmed" else "") + verdict
 
 
 def console(data: dict[str, Any]) -> str:

@@ -1,11 +1,15 @@
 """What a run found: violations (one per distinct failure, with a replayable curl line), per-check tallies
-of the cases each check judged, and the observations behind the verdicts on inferred parts."""
+of the cases each check judged, and the observations behind the verdicts on inferred parts.
+
+Every verdict counts: a journey rule or an `x-inferred` part the target contradicts is a violation like a
+failed check (`verdicts`), one per rule or inferred id; not exercised is a note unless rules are required."""
 
 from __future__ import annotations
 
 import json
 import shlex
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,8 @@ from juspay_kit.contract.observe import Observations
 from juspay_kit.redact import Redactor
 
 MAX_EXAMPLES_PER_CHECK = 5
+RULE_CHECK = "journey_rule"  # the check of a violated rule of the probe (probe.py); its title is the rule id
+INFERRED_CHECK = "inferred_part"  # the check of a contradicted x-inferred part; its title is the inferred id
 
 
 @dataclass
@@ -28,6 +34,7 @@ class Violation:
     status: int | None
     occurrences: int = 1
     field: str = ""  # JSON pointer of the offending part of the body, for schema violations
+    inferred: str = ""  # the x-inferred id a contradicted rule or inferred part is evidence against
 
 
 @dataclass
@@ -48,6 +55,8 @@ class RunResult:
     checks: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (operation, check) -> [passed, failed]
     observations: Observations = field(default_factory=Observations)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)  # the rule probe's verdicts (probe.py)
+    # x-inferred id -> (operation, status, curl) of the first fuzzed answer that contradicted it
+    contradicted_at: dict[str, tuple[str, int, str]] = field(default_factory=dict)
 
     @property
     def outcome(self) -> str:
@@ -84,14 +93,20 @@ def collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
         case = node.value
         headers = {str(k).lower(): v for k, v in (case.headers or {}).items()}
         merchant = headers.get("x-merchantid")
+        evidence = result.observations.evidence
+        before = {marker: found.contradicted for marker, found in evidence.items()}
+        status = interaction.response.status_code
         result.observations.record(
             operation_id(case),
-            interaction.response.status_code,
+            status,
             _json(interaction.response.content),
             _negative_body(case),
             merchant_header=merchant if isinstance(merchant, str) else None,
             request_body=case.body if isinstance(case.body, dict) else None,
         )
+        for marker, found in evidence.items():
+            if found.contradicted > before.get(marker, 0) and marker not in result.contradicted_at:
+                result.contradicted_at[marker] = (operation_id(case), status, curl(interaction.request, redactor))
     seen = {(v.operation, v.check, v.title, v.message): v for v in result.violations}
     per_check = Counter((v.operation, v.check) for v in result.violations)
     for case_id, nodes in recorder.checks.items():
@@ -125,6 +140,52 @@ def collect(recorder: Any, result: RunResult, redactor: Redactor) -> int:
             seen[key] = Violation(operation, node.name, title, message, reproduce, failed_status, field=field)
             result.violations.append(seen[key])
     return generated
+
+
+def verdicts(result: RunResult, *, sandbox: bool, required: Collection[str] = (), hint: str = "") -> None:
+    """Turn the verdicts into violations: each contradicted rule (its inferred id folded in, so that nothing
+    is counted twice), each other contradicted inferred part, and each rule in `required` not exercised.
+    Against the sandbox the spec is what must learn, and the message says so. `hint` re-runs the probe."""
+    evidence = result.observations.evidence
+    covered: set[str] = set()
+    for rule_id, info in result.rules.items():
+        inferred = str(info["inferred"])
+        operations = [str(name) for name in info.get("operations", [])]
+        operation = operations[-1] if operations else "journey"  # the call the rule judges comes last
+        reproduce = " ".join([hint, *(f"--operation {name}" for name in operations)]) if hint else ""
+        if info["verdict"] == "contradicted":
+            covered.add(inferred)
+            found = evidence[inferred]
+            others = [e for e in found.examples if not e.startswith(f"rule {rule_id}:")]
+            also = f"; also seen: {'; '.join(others)}" if others else ""
+            what = f"rule `{rule_id}` ({info['statement']}): {info['detail']}{also}"
+            message = (
+                f"the spec's inference `{inferred}` is contradicted by the target: {what}"
+                if sandbox
+                else f"the target contradicts the journey {what} (evidence against the spec's inference `{inferred}`)"
+            )
+            occurrences = max(1, found.contradicted)
+            result.violations.append(
+                Violation(operation, RULE_CHECK, rule_id, message, reproduce, None, occurrences, inferred=inferred)
+            )
+        elif info["verdict"] == "not_exercised" and rule_id in required:
+            message = f"rule `{rule_id}` ({info['statement']}) was not exercised (--require-rules): {info['detail']}"
+            violation = Violation(operation, RULE_CHECK, rule_id, message, reproduce, None, inferred=inferred)
+            result.violations.append(violation)
+    for marker, info in result.observations.inferred_report().items():
+        if info["verdict"] != "contradicted" or marker in covered:
+            continue
+        at: tuple[str, int | None, str] = result.contradicted_at.get(marker, ("spec", None, ""))
+        operation, status, reproduce = at
+        examples = "; ".join(info["examples"])
+        message = (
+            f"the spec's inference `{marker}` is contradicted by the target: {examples}"
+            if sandbox
+            else f"the target contradicts the spec's inferred part `{marker}`: {examples}"
+        )
+        times = info["contradicted"]
+        violation = Violation(operation, INFERRED_CHECK, marker, message, reproduce, status, times, inferred=marker)
+        result.violations.append(violation)
 
 
 def _negative_body(case: Any) -> bool:

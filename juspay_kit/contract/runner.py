@@ -20,7 +20,7 @@ from schemathesis.engine import StopReason, events, from_schema
 from juspay_kit import spec
 from juspay_kit.contract import probe
 from juspay_kit.contract.hook import active
-from juspay_kit.contract.results import RunResult, Violation, collect, curl
+from juspay_kit.contract.results import RunResult, Violation, collect, curl, verdicts
 from juspay_kit.contract.settings import Profile, Settings
 from juspay_kit.contract.target import preflight, reset_mock_controls, target
 from juspay_kit.errors import BudgetExhausted, HarnessError
@@ -115,20 +115,38 @@ def run(
         schema = everything.include(operation_id=list(settings.operations)) if settings.operations else everything
         schema.config.update(base_url=base_url, basic_auth=(settings.api_key, ""))
         with active(settings, base_url, redactor) as controller:
-            verdicts, controller.sent = probe.run(settings, base_url, redactor, settings.budget or None)
-            for verdict in verdicts:
-                result.rules[verdict.rule.id] = verdict.as_dict()
+            probed, controller.sent = probe.run(settings, base_url, redactor, settings.budget or None)
+            for verdict in probed:
+                result.rules[verdict.rule.id] = {**verdict.as_dict(), "operations": list(verdict.rule.operations)}
                 if verdict.verdict != "not_exercised":
                     evidence = result.observations.evidence[verdict.rule.inferred]
                     evidence.add(verdict.verdict == "confirmed", f"rule {verdict.rule.id}: {verdict.detail}")
             for event in from_schema(schema).execute():
                 _handle(event, result, redactor, progress)
+        verdicts(result, sandbox=settings.profile is Profile.SANDBOX, required=_required(settings),
+                 hint=redactor.text(_probe_again(settings)))  # fmt: skip
         result.budget_exhausted = controller.exhausted
         result.requests = max(result.requests, controller.sent)
         if controller.priming_failures:
             progress(f"  note: {controller.priming_failures} Validate OTP case(s) could not be primed through the mock")
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _required(settings: Settings) -> tuple[str, ...]:
+    """The rules --require-rules holds the run to: those whose operations the run includes."""
+    if not settings.require_rules:
+        return ()
+    chosen = set(settings.operations)
+    return tuple(rule.id for rule in probe.RULES if not chosen or set(rule.operations) <= chosen)
+
+
+def _probe_again(settings: Settings) -> str:
+    """The start of a command that walks the probe again; no seed, since the probe names its sessions after the
+    seed and a stateful target remembers them (the rule's --operation arguments are added to it)."""
+    where = "" if settings.base_url is None else f" --base-url {settings.base_url}"
+    profile = " --profile sandbox" if settings.profile is Profile.SANDBOX else ""
+    return f"juspay-contract{where}{profile} --max-examples 1"
 
 
 def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, progress: Callable[[str], None]) -> None:

@@ -17,6 +17,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from juspay_visa_agentic_client.guard import MAX_ANSWER_BYTES
+
 from juspay_kit import api
 from juspay_kit.contract.safety import TargetKind, classify, normalise
 from juspay_kit.errors import UsageError
@@ -31,6 +33,8 @@ ENVIRONMENT = {
     "JUSPAY_PROFILE": "mock, standin or sandbox, when --profile is not given",
     "JUSPAY_RATE_LIMIT": "requests per second, when --rate-limit is not given",
     "JUSPAY_BUDGET": "requests per run, when --budget is not given",
+    "JUSPAY_REQUIRE_RULES": "1 (or true, yes) to fail the run when a rule of the journey was not exercised, "
+    "when --require-rules is not given",
     "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow and the journey (see README)",
     "JUSPAY_DEBUG": "set to 1 to see the traceback of an internal error (never shown otherwise)",
 }
@@ -78,11 +82,14 @@ class Settings:
     detect_profile: bool = False  # a loopback target without --profile: mock or standin, by probing it
     credentials_note: str = ""  # said in the console and the report when defaults stand in for secrets
     operations: tuple[str, ...] = ()  # operationIds to check; empty: every operation of the spec
+    require_rules: bool = False  # a rule of the journey not exercised fails the run (else it is a note)
+    max_answer_bytes: int = MAX_ANSWER_BYTES  # an answer beyond this is not read further (juspay_client's guard)
 
     def describe_target(self) -> str:
         return "embedded mock" if self.base_url is None else self.base_url
 
 
+MAX_ANSWER_CAP = 256 * 1024 * 1024  # the largest --max-answer-bytes accepted
 SANDBOX_RATE_LIMIT = 2.0  # requests per second to the sandbox, unless told otherwise
 SANDBOX_BUDGET = 200  # requests per run to the sandbox, unless told otherwise
 
@@ -106,6 +113,8 @@ def resolve(
     request_timeout: float,
     environ: Mapping[str, str] | None = None,
     operations: Sequence[str] | None = None,
+    require_rules: bool | None = None,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
 ) -> Settings:
     """Build the settings; UsageError (exit 2) for anything wrong, before any request is sent."""
     env = os.environ if environ is None else environ
@@ -146,12 +155,15 @@ def resolve(
         raise UsageError("the budget must not be negative")
     if not math.isfinite(request_timeout) or not 0 < request_timeout <= 600:
         raise UsageError("the request timeout must be a number of seconds in (0, 600]")
+    if not 1024 <= max_answer_bytes <= MAX_ANSWER_CAP:
+        raise UsageError(f"--max-answer-bytes must be between 1024 and {MAX_ANSWER_CAP}")
     if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
         raise UsageError("against the sandbox --rate-limit must be in (0, 10] requests/s and --budget positive")
     known = [operation.operation_id for operation in api.shared()]
     unknown = sorted(set(operations or ()) - set(known))
     if unknown:
         raise UsageError(f"unknown operation {unknown[0][:60]!r}; the spec has {', '.join(known)}")
+    required = require_rules if require_rules is not None else _flag(env, "JUSPAY_REQUIRE_RULES")
     examples = max_examples if max_examples is not None else (20 if sandbox else 250)
     if examples < 1:
         raise UsageError("--max-examples must be at least 1")
@@ -184,7 +196,18 @@ def resolve(
         detect_profile=url is not None and kind is TargetKind.LOOPBACK and profile is None,
         credentials_note=note,
         operations=tuple(dict.fromkeys(operations or ())),
+        require_rules=required,
+        max_answer_bytes=max_answer_bytes,
     )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    text = env.get(name, "").strip().lower()
+    if text in ("", "0", "false", "no"):
+        return False
+    if text in ("1", "true", "yes"):
+        return True
+    raise UsageError(f"{name} must be 1 or 0 (true or false), got {text[:20]!r}")
 
 
 def _number(env: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:

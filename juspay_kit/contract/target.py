@@ -10,6 +10,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 import httpx
+from juspay_visa_agentic_client import guard
 
 from juspay_kit.contract.settings import Profile, Settings
 from juspay_kit.errors import TargetUnreachable, UsageError
@@ -29,13 +30,16 @@ def preflight(base_url: str, timeout: float = 5.0) -> None:
 
 def reset_mock_controls(settings: Settings, base_url: str) -> bool:
     """Whether the loopback server has the mock's /__mock__/ controls; if so, its state is reset."""
-    try:
-        answer = httpx.get(f"{base_url}/__mock__/health", timeout=settings.request_timeout, trust_env=False)
-        ok = answer.status_code == 200 and answer.json().get("status") == "ok"
-        if ok:
-            httpx.post(f"{base_url}/__mock__/reset", timeout=settings.request_timeout, trust_env=False)
-    except (httpx.HTTPError, ValueError, AttributeError):
-        ok = False
+    with guard.guarded_client(
+        settings.request_timeout, settings.max_answer_bytes, timeout=settings.request_timeout
+    ) as http:
+        try:
+            answer = http.get(f"{base_url}/__mock__/health")
+            ok = answer.status_code == 200 and answer.json().get("status") == "ok"
+            if ok:
+                http.post(f"{base_url}/__mock__/reset")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            ok = False
     return bool(ok)
 
 

@@ -247,6 +247,9 @@ class MockApp:
             raise RequestError(
                 400, "INVALID_INPUT", f"Request body nests deeper than {self.settings.max_depth} levels."
             )
+        found = schema.hazard(payload)
+        if found is not None:
+            raise RequestError(400, "INVALID_INPUT", f"{found[0]} holds {found[1]}.", found[0])
         problem = next(schema.problems(operation.validator, payload), None)
         if problem is not None:
             raise _schema_error(problem)

@@ -158,6 +158,10 @@ class GuardedProtocol(HttpToolsProtocol):
             self._timer.cancel()  # type: ignore[union-attr]
         super().connection_lost(exc)
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """An `Upgrade:` request (websocket or any other) is served as plain HTTP, without uvicorn's warning: the
+        mock answers it as the API would, the proxy refuses it with a JSON answer."""
+
     def send_400_response(self, msg: str) -> None:
         """Called by uvicorn when the parser gives up (or a callback above refused): a JSON answer, then close."""
         status, code, message = self._refusal or (400, "INVALID_INPUT", "Malformed HTTP request.")

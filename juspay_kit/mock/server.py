@@ -60,6 +60,7 @@ def run_guarded(
     config = uvicorn.Config(
         app,
         http=guarded(limits),
+        ws="none",  # an Upgrade request is served as plain HTTP (the proxy refuses it with a JSON answer)
         lifespan="on",
         access_log=access_log,
         log_level="info" if access_log else "warning",

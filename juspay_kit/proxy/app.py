@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from juspay_visa_agentic_client import guard
+
+from juspay_kit import schema
 from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UpstreamError
 from juspay_kit.mock.app import CONTROL_PREFIX
@@ -108,6 +111,10 @@ class ProxyApp:
         query: bytes = scope.get("query_string", b"")
         headers = _header_dict(scope["headers"])
         self._learn(headers)  # before anything about this request is printed or written
+        if "upgrade" in headers:
+            message = f"protocol upgrades (Upgrade: {headers['upgrade'][:40]}) are not forwarded; send plain HTTP"
+            await _answer(send, 400, {"proxyError": message})
+            return
         if path.startswith(CONTROL_PREFIX) and not (self.controls and _loopback_caller(scope)):
             await _answer(send, 403, {"proxyError": "the mock's test controls are not served to this caller"})
             return
@@ -122,10 +129,22 @@ class ProxyApp:
             raw_path.decode("latin-1"),
             headers,
         )
+        refusal = _unsafe_json(body) if not path.startswith(CONTROL_PREFIX) else None
+        if refusal is not None:  # no validator or upstream should see it; the caller gets why, and it is recorded
+            flight.error = refusal
+            answer = _proxy_answer(400, {"proxyError": refusal})
+            await _send_answer(send, answer)
+            self._finish(scope, body, answer, flight)
+            return
         forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = raw_path + (b"?" + query if query else b"")
         try:
             answer = await self._upstream.request(method, target, forward, body)
+        except asyncio.CancelledError:  # stopping (SIGTERM) before the upstream answered: say so, and record it
+            flight.error = "the proxy stopped before the upstream answered; the request may have reached it"
+            await _answer(send, 503, {"proxyError": flight.error})
+            self._finish(scope, body, None, flight)
+            return
         except UpstreamError as exc:
             flight.error = f"upstream unreachable: {exc}"
             await _answer(send, 502, {"proxyError": flight.error})
@@ -297,9 +316,26 @@ def _loopback_caller(scope: Scope) -> bool:
     return client is not None and is_loopback_host(str(client[0]))
 
 
-async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+def _unsafe_json(body: bytes) -> str | None:
+    """Why a JSON request body cannot be forwarded (a lone surrogate, a number that is not finite or out of
+    range: no validator or float takes them), naming the field; None for any other body."""
+    try:
+        found = schema.hazard(guard.loads(body))
+    except (ValueError, guard.TooDeep):
+        return None  # not JSON, or too deep to judge here: forwarded, and the checks say so
+    return None if found is None else f"request body field {found[0]} holds {found[1]}; not forwarded"
+
+
+def _proxy_answer(status: int, body: dict[str, Any]) -> Answer:
     data = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    headers.append((b"x-juspay-proxy", b"error"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": data})
+    return Answer(status, [*headers, (b"x-juspay-proxy", b"error")], data)
+
+
+async def _send_answer(send: Send, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+async def _answer(send: Send, status: int, body: dict[str, Any]) -> None:
+    await _send_answer(send, _proxy_answer(status, body))

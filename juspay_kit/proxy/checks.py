@@ -12,10 +12,11 @@ path, never the value: a value may be an OTP.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from juspay_visa_agentic_client import guard
 
 from juspay_kit import api, schema, spec
 from juspay_kit.schema import resolve
@@ -90,13 +91,15 @@ def response_check(function: Check) -> Check:
 def _json(raw: bytes) -> tuple[Any, str | None]:
     """(parsed body, None) or (None, why it is not JSON)."""
     try:
-        return json.loads(raw.decode("utf-8")), None
+        parsed = guard.loads(raw.decode("utf-8").encode())  # the depth cap every reader shares
     except UnicodeDecodeError:
         return None, "body is not UTF-8"
-    except RecursionError:
+    except guard.TooDeep:
         return None, "body nests too deeply to parse"
     except ValueError:
         return None, "body is not valid JSON"
+    found = schema.hazard(parsed)  # a value no validator takes: judged here, never handed to one
+    return (None, f"body field {found[0]} holds {found[1]}") if found else (parsed, None)
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -8,6 +8,9 @@ the target's merchant id where the recording had a non-empty `x-merchantid`. A m
 target with the mock's controls, the code in its inbox when the recorded answer was 200, and a wrong code
 of the same length otherwise; the mock's clock is moved by the recorded gap between exchanges, so expiry
 replays too. Without the controls, an exchange that needs the real code cannot be compared and is skipped.
+Identifiers the target invents in place of the recorded ones (new token ids at Provision, a new
+`instructionId` at Setup) are followed: later requests carry the target's values (see `ids.py`), and the
+report lists each mapping.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from juspay_visa_agentic_client import guard
 
 from juspay_kit import api
 from juspay_kit.contract.observe import Observations
@@ -27,6 +31,7 @@ from juspay_kit.contract.safety import normalise
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock.app import CONTROL_PREFIX
 from juspay_kit.proxy import cassette
+from juspay_kit.proxy.ids import IdMap, Mapping
 from juspay_kit.redact import OTP_MASK, Redactor
 from juspay_kit.schema import shared
 from juspay_kit.wire import basic_authorization, basic_credential
@@ -70,6 +75,8 @@ class ReplayResult:
     target: str
     exchanges: list[Compared]
     recorded_inferred: dict[str, dict[str, Any]] = field(default_factory=dict)  # verdicts from the recording
+    mappings: list[Mapping] = field(default_factory=list)  # identifiers the target invented in place of recorded
+    mappings_not_kept: int = 0  # beyond the bounded table
 
     @property
     def differing(self) -> list[Compared]:
@@ -87,6 +94,8 @@ class ReplayResult:
             "skipped": skipped,
             "results": [c.as_dict() for c in self.exchanges],
             "recorded_inferred": self.recorded_inferred,
+            "mappings": [m.as_dict() for m in self.mappings],
+            "mappingsNotKept": self.mappings_not_kept,
         }
 
 
@@ -115,8 +124,8 @@ def _wrong(code: str) -> str:
 
 
 class _Target:
-    def __init__(self, url: str, api_key: str, merchant_id: str, timeout: float) -> None:
-        self.http = httpx.Client(base_url=url.rstrip("/"), timeout=timeout, trust_env=False)
+    def __init__(self, url: str, api_key: str, merchant_id: str, timeout: float, max_bytes: int) -> None:
+        self.http = guard.guarded_client(timeout, max_bytes, base_url=url.rstrip("/"), timeout=timeout)
         self.authorization = basic_authorization(api_key)
         self.wrong_authorization = basic_authorization(f"not-{api_key}")
         self.merchant_id = merchant_id
@@ -124,7 +133,7 @@ class _Target:
             self.controls = self.http.get(CONTROL_PREFIX + "health").status_code == 200
         except httpx.HTTPError as exc:
             self.http.close()
-            raise TargetUnreachable(f"{url} did not answer ({type(exc).__name__})") from None
+            raise TargetUnreachable(f"{url} did not answer ({_why(exc)})") from None
 
     def control(self, method: str, action: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, CONTROL_PREFIX + action, **kwargs)
@@ -149,6 +158,7 @@ def replay(
     *,
     reset: bool = True,
     timeout: float = 10.0,
+    max_answer_bytes: int = guard.MAX_ANSWER_BYTES,
     progress: Callable[[str], None] | None = None,
     rate_limit: float = 0.0,
     budget: int = 0,
@@ -157,19 +167,23 @@ def replay(
     the target, 0 meaning none; exchanges past the budget are skipped, and say so."""
     _, exchanges = cassette.read(path)
     target_url = normalise(target_url)
-    target = _Target(target_url, api_key, merchant_id, timeout)
+    target = _Target(target_url, api_key, merchant_id, timeout, max_answer_bytes)
     results: list[Compared] = []
     accepted = accepted_credential(exchanges)
     pace = _Pace(rate_limit, budget)
+    ids = IdMap(exchanges)
     try:
         if reset and target.controls:
             target.control("POST", "reset")
         previous_at: float | None = None
-        for exchange in exchanges:
+        for index, exchange in enumerate(exchanges):
             if not pace.take():
                 results.append(_skipped(exchange, f"the budget of {budget} requests is spent"))
                 continue
-            compared = _one(target, exchange, previous_at, accepted)
+            compared, body = _one(target, exchange, previous_at, accepted, ids.request(exchange["request"]))
+            for mapping in ids.learn(index, exchange, body):
+                if progress:
+                    progress(f"  #{mapping.seq} {mapping.operation or '-'}: maps {mapping.describe()}")
             previous_at = float(exchange.get("at", 0))
             results.append(compared)
             if progress and compared.differences:
@@ -178,10 +192,15 @@ def replay(
                     + "; ".join(compared.differences)
                 )
     except httpx.HTTPError as exc:
-        raise TargetUnreachable(f"{target_url} stopped answering during the replay ({type(exc).__name__})") from None
+        raise TargetUnreachable(f"{target_url} stopped answering during the replay ({_why(exc)})") from None
     finally:
         target.http.close()
-    return ReplayResult(str(path), target_url, results, recorded_verdicts(exchanges))
+    return ReplayResult(str(path), target_url, results, recorded_verdicts(exchanges), ids.mappings, ids.not_kept)
+
+
+def _why(exc: httpx.HTTPError) -> str:
+    """What went wrong, naming the limit an answer broke (deadline, size, depth)."""
+    return str(exc) if isinstance(exc, guard.Breach) else type(exc).__name__
 
 
 def recorded_verdicts(exchanges: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -231,12 +250,16 @@ def accepted_credential(exchanges: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, accepted: str | None) -> Compared:
-    request, response = exchange["request"], exchange["response"]
+def _one(
+    target: _Target, exchange: dict[str, Any], previous_at: float | None, accepted: str | None,
+    request: dict[str, Any],
+) -> tuple[Compared, Any]:  # fmt: skip
+    """Send `request` (the recorded one, its identifiers mapped) and compare; (comparison, parsed answer)."""
+    response = exchange["response"]
     seq = int(exchange.get("seq", 0))
     operation = exchange.get("operation")
     if response is None:
-        return Compared(seq, operation, Observed(None, None, None), None, skipped="no answer was recorded")
+        return Compared(seq, operation, Observed(None, None, None), None, skipped="no answer was recorded"), None
     recorded = _recorded(exchange)
     if target.controls and previous_at is not None:
         gap = float(exchange.get("at", 0)) - previous_at
@@ -261,7 +284,8 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
             if fields["body"]["otpValue"] is None:
                 fields["body"]["otpValue"] = "000000"
         elif response["status"] == 200:
-            return Compared(seq, operation, recorded, None, skipped="needs the real OTP (the target has no inbox)")
+            skipped = "needs the real OTP (the target has no inbox)"
+            return Compared(seq, operation, recorded, None, skipped=skipped), None
         else:
             fields["body"] = {**body, "otpValue": "000000"}
     query = request.get("query") or ""
@@ -290,7 +314,7 @@ def _one(target: _Target, exchange: dict[str, Any], previous_at: float | None, a
             f"body {'valid' if recorded.valid else 'invalid'} -> {'valid' if replayed.valid else 'invalid'} "
             f"against the {recorded.status} schema"
         )
-    return Compared(seq, operation, recorded, replayed, differences)
+    return Compared(seq, operation, recorded, replayed, differences), parsed
 
 
 def write_reports(result: ReplayResult, directory: Path, redactor: Redactor) -> None:
@@ -320,6 +344,15 @@ def markdown(data: dict[str, Any]) -> str:
             evidence = "; ".join(info.get("examples") or []) or f"{info.get('confirmed', 0)} confirming"
             lines.append(f"| `{marker_id}` | {info['verdict']} | {evidence} |")
         lines.append("")
+    if data.get("mappings"):
+        lines += ["Identifiers the target invented, sent in place of the recorded ones in every later request:", "",
+                  "| # | operation | field | recorded | replayed |", "|---|---|---|---|---|"]  # fmt: skip
+        for m in data["mappings"]:
+            cells = [_cell(m[k]) for k in ("field", "recorded", "replayed")]
+            lines.append(f"| {m['seq']} | {m['operation'] or '-'} | " + " | ".join(f"`{c}`" for c in cells) + " |")
+        if data.get("mappingsNotKept"):
+            lines.append(f"\n{data['mappingsNotKept']} more were not followed (the table is full).")
+        lines.append("")
     rows = [r for r in data["results"] if r["differences"] or r["skipped"]]
     if rows:
         lines += ["| # | operation | recorded | replayed | difference |", "|---|---|---|---|---|"]
@@ -331,3 +364,8 @@ def markdown(data: dict[str, Any]) -> str:
                 f"{rep.get('status', '-')} {rep.get('code') or ''} | {what} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    """A value a cassette or a target chose, safe inside a Markdown table's code span."""
+    return value.replace("`", "'").replace("|", "\\|")

@@ -24,12 +24,15 @@
     │           ├── OtpExpired          OTP_EXPIRED
     │           └── SessionNotFound     SESSION_NOT_FOUND
     ├── UnexpectedResponse       an undocumented status, a body that is not JSON, or JSON that does not match
-    │                            the documented schema
+    │   │                        the documented schema
+    │   ├── AnswerTooLarge       the answer is larger than `max_answer_bytes` (read no further)
+    │   └── AnswerTooDeep        the answer's JSON is nested deeper than 64 levels (never parsed)
     └── NetworkError             no answer: the connection failed or broke
-        └── JuspayTimeout        no answer within the configured timeout
+        └── JuspayTimeout        no whole answer within the timeout (a total deadline, not per read)
 
 Every exception carries `status_code`, `code`, `message` and `request_id` where the answer had them. None of
-them ever holds the API key, its Basic encoding or an OTP value.
+them (nor `args`, `str` or `repr`) ever holds the API key in any encoding, its Basic value, the OTP sent or a
+payment credential received, whole or as any 8-character piece.
 """
 
 from __future__ import annotations
@@ -157,12 +160,20 @@ class UnexpectedResponse(JuspayClientError):
     """The answer is outside the contract: an undocumented status, a non-JSON body, or a schema mismatch."""
 
 
+class AnswerTooLarge(UnexpectedResponse):
+    """The answer grew past the client's `max_answer_bytes`; it was not read further."""
+
+
+class AnswerTooDeep(UnexpectedResponse):
+    """The answer's JSON is nested deeper than the client parses (64 levels)."""
+
+
 class NetworkError(JuspayClientError):
     """No answer: the connection could not be made or broke before the answer arrived."""
 
 
 class JuspayTimeout(NetworkError):
-    """No answer within the configured timeout."""
+    """No whole answer within the configured timeout (a total deadline, however slowly the answer drips)."""
 
 
 REFUSALS: dict[str, type[Refused]] = {
@@ -185,6 +196,8 @@ REFUSALS: dict[str, type[Refused]] = {
 """The exception class for each refusal code the spec documents."""
 
 __all__ = [
+    "AnswerTooDeep",
+    "AnswerTooLarge",
     "ApiError",
     "AuthenticationError",
     "ConfigurationError",

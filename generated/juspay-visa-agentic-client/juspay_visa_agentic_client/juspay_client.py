@@ -1,8 +1,15 @@
 """`JuspayClient` and `AsyncJuspayClient`: one object per environment that holds the credentials, sends the
 Basic header and `x-merchantid` itself, returns the documented success models and raises typed exceptions.
 
-Timeouts: 5.0 s to connect, 30.0 s to read an answer (and to write
-the request or wait for a pooled connection); pass `timeout=` (seconds, or an `httpx.Timeout`) to change them.
+Timeouts: 5.0 s to connect, 30.0 s for the whole answer to arrive, counted from
+sending (a total deadline: an answer that drips slowly is cut off, `JuspayTimeout`), and as long to write the request
+or wait for a pooled connection; pass `timeout=` (seconds, or an `httpx.Timeout`) to change them. An answer larger
+than `max_answer_bytes` (default 1 MiB) or JSON nested deeper than 64 levels is never read whole or parsed:
+`AnswerTooLarge`, `AnswerTooDeep` (`guard.py`).
+
+Secrets: no exception of the client (its message, `code`, `request_id`, `args`, `repr`) shows the API key in any
+of its encodings, the Basic value, the OTP it sent or a payment credential it received, nor any 8-character piece
+of them.
 
 Retries: Trigger OTP sends an SMS, Validate OTP counts an attempt and Provision creates a token, so a request
 that may have reached Juspay is never sent again. Only a failure to connect (nothing was sent) is retried, `connect_retries` times
@@ -17,15 +24,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import collections
+import json
 import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import quote
 
 import httpx
 
-from . import exceptions
+from . import exceptions, guard
 from ._contract import RESPONSES, Mismatch, conform
 from .api.device_binding import trigger_otp as _trigger_otp
 from .api.device_binding import validate_otp as _validate_otp
@@ -69,6 +79,7 @@ _REFUSAL_FIELDS = {
 # Fields of an answer that carry a payment credential (x-juspay-secret in the spec).
 _CREDENTIAL_FIELDS = ("cryptogram", "tokenNumber")
 # The class of a refusal whose code the spec does not know, per operation.
+_PIECE = 8  # no run of this many characters of a secret survives in an exception
 _REFUSAL_BASES: dict[str, type[exceptions.Refused]] = {
     "triggerOtp": exceptions.OtpRefused,
     "validateOtp": exceptions.OtpRefused,
@@ -90,6 +101,7 @@ class _Core:
         timeout: float | httpx.Timeout | None,
         connect_retries: int,
         owns_http: bool,
+        max_answer_bytes: int,
     ) -> None:
         if not api_key or not merchant_id:
             raise exceptions.ConfigurationError("api_key and merchant_id must not be empty")
@@ -101,14 +113,19 @@ class _Core:
             base_url = ENVIRONMENTS[environment]
         if connect_retries < 0:
             raise exceptions.ConfigurationError("connect_retries must not be negative")
+        if max_answer_bytes < 1024:
+            raise exceptions.ConfigurationError("max_answer_bytes must be at least 1024")
+        self.max_answer_bytes = max_answer_bytes
         self.base_url = base_url.rstrip("/")
         self.merchant_id = merchant_id
         self.connect_retries = connect_retries
         self._owns_http = owns_http
         # An http_client of the caller's keeps its own timeout unless `timeout` is given.
         self._send_timeout = timeout if timeout is not None else (DEFAULT_TIMEOUT if owns_http else None)
-        self._secrets = (api_key, base64.b64encode(f"{api_key}:".encode()).decode())
-        self._authorization = f"Basic {self._secrets[1]}"
+        basic = base64.b64encode(f"{api_key}:".encode()).decode()
+        self._authorization = f"Basic {basic}"
+        self._key_forms = _forms(api_key) + (basic, basic.rstrip("="))
+        self._key_pieces = _pieces(self._key_forms)
         self._credentials: collections.deque[str] = collections.deque(maxlen=64)  # the last credentials received
 
     def __repr__(self) -> str:
@@ -129,6 +146,13 @@ class _Core:
             request["timeout"] = self._send_timeout
         return request
 
+    def _deadline(self, client_timeout: httpx.Timeout) -> float | None:
+        """Seconds for a whole answer: the read timeout (of `timeout=`, else of the httpx client)."""
+        given = self._send_timeout
+        if given is None:
+            return client_timeout.read
+        return given.read if isinstance(given, httpx.Timeout) else float(given)
+
     def _retry_delays(self) -> Iterator[float]:
         for attempt in range(self.connect_retries):
             yield RETRY_BACKOFF_SECONDS * 2**attempt
@@ -143,13 +167,50 @@ class _Core:
         raise self._network_error(exc, otp) from None
 
     def _scrub(self, text: str, otp: str | None) -> str:
-        for secret in (*self._secrets, otp):
-            if secret:
-                text = text.replace(secret, "[masked]")
-        for credential in self._credentials:  # and any 8-character piece of a payment credential received
-            for start in range(max(1, len(credential) - 7)):
-                text = text.replace(credential[start : start + 8], "[masked]")
-        return text
+        """`text` with every secret of this client masked: the key in its encodings, the Basic value, the OTP
+        sent and the credentials received, whole and as any 8-character piece."""
+        short = {s for s in (*self._key_forms, otp or "", *self._credentials) if 0 < len(s) < _PIECE}
+        extra = _pieces((otp or "", *self._credentials))
+        spans: list[list[int]] = []
+        for start in range(len(text)):
+            piece = text[start : start + _PIECE]
+            end = start + _PIECE if piece in self._key_pieces or piece in extra else 0
+            for secret in short:
+                if text.startswith(secret, start):
+                    end = max(end, start + len(secret))
+            if end:
+                if spans and start <= spans[-1][1]:
+                    spans[-1][1] = max(spans[-1][1], end)
+                else:
+                    spans.append([start, end])
+        parts, last = [], 0
+        for start, end in spans:
+            parts += [text[last:start], "[masked]"]
+            last = end
+        return "".join(parts) + text[last:]
+
+    def _error(
+        self,
+        kind: type[exceptions.JuspayClientError],
+        message: str,
+        otp: str | None,
+        *,
+        status: int | None = None,
+        code: Any = None,
+        request_id: Any = None,
+    ) -> exceptions.JuspayClientError:
+        """An exception whose every string is scrubbed of this client's secrets."""
+        return kind(
+            self._scrub(message, otp), status_code=status,
+            code=self._scrub(code, otp) if isinstance(code, str) else None,
+            request_id=self._scrub(request_id, otp) if isinstance(request_id, str) else None,
+        )  # fmt: skip
+
+    def _breach(self, exc: guard.Breach, otp: str | None) -> exceptions.JuspayClientError:
+        kind: type[exceptions.JuspayClientError] = {
+            "deadline": exceptions.JuspayTimeout, "size": exceptions.AnswerTooLarge, "depth": exceptions.AnswerTooDeep,
+        }.get(exc.limit, exceptions.UnexpectedResponse)  # fmt: skip
+        return self._error(kind, f"{self.base_url}: {exc}", otp)
 
     def _remember(self, answer: dict[str, Any]) -> None:
         """Keep the payment credentials of an answer (the spec's x-juspay-secret fields), so that no later
@@ -160,10 +221,11 @@ class _Core:
             if len(text) >= 4 and text not in self._credentials:
                 self._credentials.append(text)
 
-    def _network_error(self, exc: httpx.TransportError, otp: str | None) -> exceptions.NetworkError:
+    def _network_error(self, exc: httpx.TransportError, otp: str | None) -> exceptions.JuspayClientError:
+        if isinstance(exc, guard.Breach):
+            return self._breach(exc, otp)
         kind = exceptions.JuspayTimeout if isinstance(exc, httpx.TimeoutException) else exceptions.NetworkError
-        detail = self._scrub(str(exc) or type(exc).__name__, otp)
-        return kind(f"no answer from {self.base_url}: {detail}")
+        return self._error(kind, f"no answer from {self.base_url}: {str(exc) or type(exc).__name__}", otp)
 
     def _answer(self, operation: str, response: httpx.Response, otp: str | None) -> dict[str, Any]:
         """The checked body of a documented 2xx answer; the matching exception for anything else."""
@@ -179,18 +241,17 @@ class _Core:
             raise self._api_error(exceptions.AuthenticationError, status, data, otp, "authentication failed")
         if str(status) not in documented:
             self._raise_unknown_refusal(operation, status, data, otp, documented=False)
-            raise exceptions.UnexpectedResponse(f"undocumented status {status} from {operation}", status_code=status)
+            raise self._error(exceptions.UnexpectedResponse, f"undocumented status {status} from {operation}", otp,
+                              status=status)  # fmt: skip
         if data is None and response.content.strip() != b"null":
-            raise exceptions.UnexpectedResponse(
-                f"{operation} answered {status} with a body that is not JSON", status_code=status
-            )
+            raise self._error(exceptions.UnexpectedResponse, f"{operation} answered {status} with a body that is not "
+                              "JSON", otp, status=status)  # fmt: skip
         try:
             checked = conform(documented[str(status)], data)
         except Mismatch as exc:
             self._raise_unknown_refusal(operation, status, data, otp, documented=True)
-            raise exceptions.UnexpectedResponse(
-                f"{operation} answered {status} outside the contract: {exc}", status_code=status
-            ) from None
+            raise self._error(exceptions.UnexpectedResponse, f"{operation} answered {status} outside the contract: "
+                              f"{exc}", otp, status=status) from None  # fmt: skip
         if 200 <= status < 300:
             return dict(checked)
         if "error_code" in checked:
@@ -199,8 +260,8 @@ class _Core:
         code_field, message_field = _REFUSAL_FIELDS[operation]
         code = checked.get(code_field)
         refusal = exceptions.REFUSALS.get(code or "", _REFUSAL_BASES[operation])
-        message = self._scrub(str(checked.get(message_field) or f"{operation} refused"), otp)
-        raise refusal(message, status_code=status, code=code)
+        raise self._error(refusal, str(checked.get(message_field) or f"{operation} refused"), otp, status=status,
+                          code=code)  # fmt: skip
 
     def _raise_unknown_refusal(self, operation: str, status: int, data: Any, otp: str | None, documented: bool) -> None:
         """A 4xx in the operation's refusal envelope whose code the spec does not know (the codes are inferred:
@@ -212,7 +273,7 @@ class _Core:
         if not isinstance(code, str) or not isinstance(message, str | None):
             return
         kind = exceptions.REFUSALS.get(code, _REFUSAL_BASES[operation]) if documented else exceptions.ApiError
-        raise kind(self._scrub(message or f"{operation} refused", otp), status_code=status, code=code) from None
+        raise self._error(kind, message or f"{operation} refused", otp, status=status, code=code) from None
 
     def _api_error(
         self, kind: type[exceptions.ApiError], status: int, data: Any, otp: str | None, fallback: str
@@ -223,14 +284,10 @@ class _Core:
         raw_info = data.get("error_info")
         info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
         message = data.get("error_message") or info.get("developer_message") or info.get("user_message") or fallback
-        code = data.get("error_code")
-        request_id = info.get("request_id")
-        return kind(
-            self._scrub(str(message), otp),
-            status_code=status,
-            code=code if isinstance(code, str) else None,
-            request_id=request_id if isinstance(request_id, str) else None,
-        )
+        error = self._error(kind, str(message), otp, status=status, code=data.get("error_code"),
+                            request_id=info.get("request_id"))  # fmt: skip
+        assert isinstance(error, exceptions.ApiError)
+        return error
 
     @staticmethod
     def _trigger_kwargs(
@@ -342,8 +399,11 @@ class JuspayClient(_Core):
         timeout: float | httpx.Timeout | None = None,
         http_client: httpx.Client | None = None,
         connect_retries: int = DEFAULT_CONNECT_RETRIES,
+        max_answer_bytes: int = guard.MAX_ANSWER_BYTES,
     ) -> None:
-        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None)
+        super().__init__(
+            api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None, max_answer_bytes
+        )
         self._http = http_client if http_client is not None else httpx.Client()
 
     def trigger_otp(
@@ -429,8 +489,9 @@ class JuspayClient(_Core):
     def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
         request, delays = self._request(kwargs), self._retry_delays()
         while True:
+            budget = guard.Budget(self._deadline(self._http.timeout), self.max_answer_bytes)
             try:
-                return self._http.request(**request)
+                return guard.send(self._http, self._http.build_request(**request), budget)
             except httpx.TransportError as exc:
                 time.sleep(self._after_failure(exc, delays, otp))
 
@@ -461,8 +522,11 @@ class AsyncJuspayClient(_Core):
         timeout: float | httpx.Timeout | None = None,
         http_client: httpx.AsyncClient | None = None,
         connect_retries: int = DEFAULT_CONNECT_RETRIES,
+        max_answer_bytes: int = guard.MAX_ANSWER_BYTES,
     ) -> None:
-        super().__init__(api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None)
+        super().__init__(
+            api_key, merchant_id, environment, base_url, timeout, connect_retries, http_client is None, max_answer_bytes
+        )
         self._http = http_client if http_client is not None else httpx.AsyncClient()
 
     async def trigger_otp(
@@ -548,8 +612,9 @@ class AsyncJuspayClient(_Core):
     async def _send(self, kwargs: dict[str, Any], otp: str | None) -> httpx.Response:
         request, delays = self._request(kwargs), self._retry_delays()
         while True:
+            budget = guard.Budget(self._deadline(self._http.timeout), self.max_answer_bytes)
             try:
-                return await self._http.request(**request)
+                return await guard.asend(self._http, self._http.build_request(**request), budget)
             except httpx.TransportError as exc:
                 await asyncio.sleep(self._after_failure(exc, delays, otp))
 
@@ -565,3 +630,19 @@ class AsyncJuspayClient(_Core):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+def _forms(api_key: str) -> tuple[str, ...]:
+    """The key and the encodings a server may echo it in."""
+    raw = api_key.encode()
+    encoded = base64.b64encode(raw).decode()
+    return (
+        api_key, encoded, encoded.rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw + b":").decode().rstrip("="), binascii.hexlify(raw).decode(),
+        quote(api_key, safe=""), json.dumps(api_key)[1:-1],
+    )  # fmt: skip
+
+
+def _pieces(secrets: tuple[str, ...]) -> frozenset[str]:
+    """Every 8-character piece of the secrets at least that long."""
+    return frozenset(s[i : i + _PIECE] for s in secrets if len(s) >= _PIECE for i in range(len(s) - _PIECE + 1))
