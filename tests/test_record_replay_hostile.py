@@ -259,7 +259,7 @@ def test_sigterm_answers_the_exchange_in_flight_with_a_503_records_it_and_stops_
     for sock in held:
         sock.close()
     assert answered.startswith(b"HTTP/1.1 503 ") and b"x-juspay-proxy: error" in answered, answered
-    assert time.monotonic() - started < 6 and "Traceback" not in err, err  # uvicorn logs the cancelled task
+    assert time.monotonic() - started < 2 and "Traceback" not in err and "ERROR" not in err, err
     assert out.splitlines()[-1].startswith("juspay-proxy: ")
     recorded = [json.loads(line) for line in record.read_text().splitlines()[1:]]
     assert [r["error"].split(";")[0] for r in recorded] == ["the proxy stopped before the upstream answered"]

@@ -48,6 +48,7 @@ class GuardedProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._refusal: tuple[int, str, str] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._stopping = asyncio.Event()  # set when the server stops: an exchange in flight may answer at once
         if len(self.connections) > self.limits.max_connections:
             transport.close()
             return
@@ -117,7 +118,9 @@ class GuardedProtocol(HttpToolsProtocol):
             self._arm(self.limits.body_timeout, self._body_too_slow)
         super().on_headers_complete()
         # A fault may close the connection without an answer (the mock's `drop`): the app asks through the scope.
-        self.scope.setdefault("extensions", {})["juspay.drop"] = self.transport.abort  # type: ignore[assignment]
+        extensions = self.scope.setdefault("extensions", {})
+        extensions["juspay.drop"] = self.transport.abort  # type: ignore[assignment]
+        extensions["juspay.stopping"] = self._stopping  # type: ignore[assignment]
 
     def _body_too_slow(self) -> None:
         if self._receiving_body and not self.transport.is_closing():
@@ -147,7 +150,9 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def shutdown(self) -> None:
         """On Ctrl-C or SIGTERM: a connection with no whole request to finish (its head or body still arriving)
-        is closed at once, so the server stops within seconds whatever callers hold open."""
+        is closed at once, so the server stops within seconds whatever callers hold open; the app is told of
+        the stop (`juspay.stopping` in the scope's extensions) so that an exchange in flight can answer now."""
+        self._stopping.set()
         if self._in_head or self._receiving_body:
             self.transport.close()
             return

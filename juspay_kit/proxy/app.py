@@ -14,7 +14,7 @@ import sys
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -139,8 +139,9 @@ class ProxyApp:
         forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
         target = raw_path + (b"?" + query if query else b"")
         try:
-            answer = await self._upstream.request(method, target, forward, body)
-        except asyncio.CancelledError:  # stopping (SIGTERM) before the upstream answered: say so, and record it
+            stopping = scope.get("extensions", {}).get("juspay.stopping")
+            answer = await _unless_stopping(self._upstream.request(method, target, forward, body), stopping)
+        except (asyncio.CancelledError, _Stopping):  # SIGTERM before the upstream answered: say so, record it
             flight.error = "the proxy stopped before the upstream answered; the request may have reached it"
             await _answer(send, 503, {"proxyError": flight.error})
             self._finish(scope, body, None, flight)
@@ -314,6 +315,26 @@ def _decoded(content_encoding: str | None, raw: bytes) -> bytes | None:
 def _loopback_caller(scope: Scope) -> bool:
     client = scope.get("client")
     return client is not None and is_loopback_host(str(client[0]))
+
+
+class _Stopping(Exception):
+    """The server is stopping and the upstream has not answered yet."""
+
+
+async def _unless_stopping(work: Coroutine[Any, Any, Answer], stopping: asyncio.Event | None) -> Answer:
+    """`work`'s answer, or _Stopping as soon as the server starts to stop (the upstream call is then cancelled)."""
+    if stopping is None:
+        return await work
+    task, stop = asyncio.ensure_future(work), asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+    if not task.done() or task.cancelled():
+        raise _Stopping
+    return task.result()
 
 
 def _unsafe_json(body: bytes) -> str | None:
