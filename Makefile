@@ -23,9 +23,11 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-# Two workers (the machine has two cores); the kit's tests share one worker, which builds the wheels once.
+# Three workers on two cores: the suite waits on servers and subprocesses as much as it computes, so a third
+# worker keeps both cores busy (85 s against 96 s with two, measured here). The kit's tests share one worker,
+# which builds the wheels once.
 test: install browser lint typecheck check-generated
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 3 --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -7,6 +7,7 @@ fixture. Options (command line, or the ini key of the same name with underscores
     --juspay-mock-max-requests N       maxOTPRequestsAllowed (default 3)
     --juspay-mock-max-verifications N  maxOTPVerificationAllowed (default 3)
     --juspay-mock-code-expiration N    codeExpiration in minutes (default 5)
+    --juspay-mock-allow-host NAME      a Host name the mock answers beyond localhost (repeatable)
 
 Per test: `juspay_mock.configure(max_requests=1)` or the marker `@pytest.mark.juspay_mock(max_requests=1)`
 change the limits until the next test; `juspay_mock.inject_fault("triggerOtp", status=500)` plays a failure;
@@ -35,6 +36,8 @@ from juspay_visa_agentic_client import AsyncJuspayClient, JuspayClient
 from juspay_kit.errors import HarnessError
 from juspay_kit.mock import drive
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
+from juspay_kit.mock.callers import allowed_host
+from juspay_kit.mock.journal import FIXTURE_HEADER
 from juspay_kit.mock.process import running_mock
 
 OPTIONS = {  # option -> (mock flag, help)
@@ -52,10 +55,15 @@ class Call:
     operation: str | None
     method: str
     path: str
-    status: int | None  # the status answered, a fault's included; None: the connection was dropped
+    status: int | None  # the status answered, a fault's included; None: dropped, or still pending
     headers: dict[str, str]
     json: Any  # the request body as parsed JSON (OTP fields masked), or its text
     received_at: str
+    pending: bool = False  # arrived, not answered yet (a delay fault holds it)
+    refusal_code: str | None = None  # the answer's refusal code (error_info.code, errorCode, responseCode)
+    answer: Any = None  # the answer's body (masked), None while pending
+    fault: str | None = None  # the id of the fault that played on this call (inject_fault's return)
+    fixture: bool = False  # made by the fixture itself (provisioned_card)
 
 
 LIMIT_NAMES = {"max_requests": "maxOTPRequestsAllowed", "max_verifications": "maxOTPVerificationAllowed",
@@ -108,7 +116,7 @@ class JuspayMock:
 
     def reset(self) -> None:
         """Forget every session, code, clock advance, fault, journal entry and limit change."""
-        self._control("POST", "/__mock__/reset")
+        self._control("POST", "/__mock__/reset", json={})
 
     def inject_fault(
         self,
@@ -120,28 +128,43 @@ class JuspayMock:
         delay: float | None = None,
         drop: bool = False,
         times: int = 1,
+        match: dict[str, Any] | None = None,
+        after: int = 0,
     ) -> str:
         """The next `times` calls of `operation` (an operationId, or "*") get this failure instead of the normal
         answer: `status` with `body` (JSON, or a str sent as it is) and `content_type`; `delay` seconds first;
-        or `drop` the connection. Returns the fault's id."""
-        fault: dict[str, Any] = {"operation": operation, "drop": drop, "times": times}
-        for name, value in (("status", status), ("body", body), ("contentType", content_type), ("delaySeconds", delay)):
+        or `drop` the connection. `match`: only calls whose JSON body contains it (a subset, at any depth);
+        `after`: let that many matching calls through first. When several faults match, the most specific
+        plays (README). Returns the fault's id, which the journal names (`Call.fault`)."""
+        fault: dict[str, Any] = {"operation": operation, "drop": drop, "times": times, "after": after}
+        given = (("status", status), ("body", body), ("contentType", content_type), ("delaySeconds", delay),
+                 ("match", match))  # fmt: skip
+        for name, value in given:
             if value is not None:
                 fault[name] = value
         answer = self._control("POST", "/__mock__/faults", json=fault, expect=201)
         fault_id: str = answer.json()["id"]
         return fault_id
 
-    def requests(self, operation: str | None = None) -> list[Call]:
-        """The API calls received since the test began, oldest first (only those of `operation` if given)."""
+    def requests(self, operation: str | None = None, *, include_fixture: bool = False) -> list[Call]:
+        """The API calls received since the test began, oldest first, each journalled on arrival (`pending`
+        until answered): only those of `operation` if given; the fixture's own calls (provisioned_card) only
+        with `include_fixture`."""
         entries = self._control("GET", "/__mock__/requests").json()["requests"]
-        calls = [Call(e["operation"], e["method"], e["path"], e["status"], e["headers"], e["body"], e["receivedAt"])
+        calls = [Call(e["operation"], e["method"], e["path"], e["status"], e["headers"], e["body"], e["receivedAt"],
+                      e["pending"], e["refusalCode"], (e["answer"] or {}).get("body"), e["fault"], e["fixture"])
                  for e in entries]  # fmt: skip
-        return [call for call in calls if operation is None or call.operation == operation]
+        return [call for call in calls if (operation is None or call.operation == operation)
+                and (include_fixture or not call.fixture)]  # fmt: skip
 
-    def assert_called(self, operation: str, times: int | None = None) -> None:
-        """Fail the test unless `operation` was called (exactly `times` times, if given), listing what was."""
-        calls = self.requests()
+    def clear_journal(self) -> None:
+        """Forget the calls journalled so far (and any still in flight), leaving sessions, cards and faults."""
+        self._control("DELETE", "/__mock__/requests")
+
+    def assert_called(self, operation: str, times: int | None = None, *, include_fixture: bool = False) -> None:
+        """Fail the test unless `operation` was called (exactly `times` times, if given), listing what was;
+        a call still waiting for its answer counts. The fixture's own calls count only with `include_fixture`."""
+        calls = self.requests(include_fixture=include_fixture)
         seen = sum(1 for call in calls if call.operation == operation)
         if (times is None and seen) or seen == times:
             return
@@ -173,7 +196,7 @@ class JuspayMock:
     ) -> ProvisionedCard:
         """Provision a card through the mock's Provision operation and return its identifiers, ready for
         Trigger OTP; `bind=True` also finishes device binding (Trigger, the inbox, Validate), ready for Setup."""
-        headers = {"x-merchantid": self.merchant_id}
+        headers = {"x-merchantid": self.merchant_id, FIXTURE_HEADER: "1"}  # the journal tags these calls
         with httpx.Client(base_url=self.base_url, auth=(self.api_key, ""), headers=headers, trust_env=False) as http:
             try:
                 card = drive.provision(http, customer_id, client_reference_id)
@@ -204,6 +227,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (_, help_text) in OPTIONS.items():
         group.addoption(f"--juspay-mock-{name.replace('_', '-')}", dest=f"juspay_mock_{name}", type=int, help=help_text)
         parser.addini(f"juspay_mock_{name}", help_text)
+    hosts = "a Host name the mock answers beyond localhost and loopback addresses (repeatable; the ini key: one a line)"
+    group.addoption("--juspay-mock-allow-host", dest="juspay_mock_allow_host", action="append", metavar="NAME",
+                    help=hosts)  # fmt: skip
+    parser.addini("juspay_mock_allow_host", hosts, type="linelist")
 
 
 MOCK_ARGUMENTS = pytest.StashKey[list[str]]()
@@ -234,6 +261,11 @@ def _mock_arguments(config: pytest.Config) -> list[str]:
         if number < (0 if name == "seed" else 1):
             raise pytest.UsageError(f"juspay_mock_{name} must be {'>= 0' if name == 'seed' else 'positive'}")
         arguments += [flag, str(number)]
+    for host in config.getoption("juspay_mock_allow_host") or config.getini("juspay_mock_allow_host"):
+        try:
+            arguments += ["--allow-host", allowed_host(host)]
+        except ValueError as exc:
+            raise pytest.UsageError(f"juspay_mock_allow_host: {exc}") from None
     return arguments
 
 

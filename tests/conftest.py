@@ -69,7 +69,7 @@ class MockClient:
         assert self.http.post("/__mock__/clock", json={"advanceSeconds": seconds}).status_code == 200
 
     def reset(self) -> None:
-        assert self.http.post("/__mock__/reset").status_code == 200
+        assert self.http.post("/__mock__/reset", json={}).status_code == 200
 
 
 @pytest.fixture

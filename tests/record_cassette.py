@@ -69,7 +69,7 @@ def drive(http: httpx.Client) -> None:
 def main() -> None:
     with running_mock(DEFAULT_API_KEY, DEFAULT_MERCHANT_ID) as mock:
         http = httpx.Client(base_url=mock.url, trust_env=False)
-        http.post("/__mock__/reset")
+        http.post("/__mock__/reset", json={})
         redactor = Redactor()
         recorder = CassetteWriter(
             FIXTURE, {"upstream": "the embedded mock", "recordedBy": "tests/record_cassette.py"}, redactor

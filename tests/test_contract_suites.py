@@ -78,8 +78,8 @@ def _undocumented_status_on_validate_otp(path: str, status: int, body: object) -
 
 
 def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
-    """Under make test's own `-n 2 --dist loadgroup`, a fault in Validate OTP alone (an undocumented 422) fails
-    the fuzz suite: every operation's item runs, none shares another's node id."""
+    """Under xdist with `--dist loadgroup` (as make test runs), a fault in Validate OTP alone (an undocumented
+    422) fails the fuzz suite: every operation's item runs, none shares another's node id."""
     with serve(rewrite(_undocumented_status_on_validate_otp)) as url:
         result = run_suite(url, "-n", "2", "--dist", "loadgroup", "contract_tests/test_fuzz.py",
                            extra_env={"HYPOTHESIS_PROFILE": "fail-fast", "JUSPAY_PHASES": "coverage"})  # fmt: skip

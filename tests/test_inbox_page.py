@@ -1,6 +1,8 @@
 """The OTP inbox page in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`, which
 `make test` installs when missing) driven by Selenium. It shows a session and its code within 2 s without a
-reload, shows an injected fault, empties on reset, and never runs script a caller sent."""
+reload, filters the journal by operation, opens one exchange in detail (the OTP masked), polls with 304s while
+nothing changes, shows an injected fault, empties on reset, never runs script a caller sent, and logs no console
+error."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from juspay_visa_agentic_client.exceptions import InvalidOtp
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from juspay_kit.pytest_plugin import JuspayMock
 
@@ -30,6 +33,7 @@ def browser() -> Iterator[WebDriver]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=1280,900", "--no-proxy-server"):  # fmt: skip
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # keep the console for the test to read
     driver = webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
     try:
         yield driver
@@ -52,11 +56,30 @@ def test_the_page_follows_sessions_faults_and_reset_live(browser: WebDriver, jus
     assert driver.execute_script("return window.pwned === undefined")
     assert not driver.find_elements(By.CSS_SELECTOR, "#sessions img")
     assert juspay_mock.api_key not in driver.page_source
+    wrong = "000000" if code != "000000" else "111111"
+    with juspay_mock.client() as client, pytest.raises(InvalidOtp):
+        client.validate_otp(token_reference=HOSTILE, otp_value=wrong, client_reference_id="browser",
+                            v_provisioned_token_id="v")  # fmt: skip
 
     card = juspay_mock.provisioned_card(HOSTILE, bind=True)
     wait.until(lambda d: card.v_provisioned_token_id in d.find_element(By.ID, "cards").text)
     cards = driver.find_element(By.ID, "cards").text
     assert HOSTILE in cards and "bound" in cards and not driver.find_elements(By.CSS_SELECTOR, "#cards img")
+
+    Select(driver.find_element(By.ID, "filter-operation")).select_by_value("validateOtp")  # the fixture's and ours
+    wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#requests button.details")) == 2)
+    assert "triggerOtp" not in driver.find_element(By.ID, "requests").text
+    refused = next(
+        row for row in driver.find_elements(By.CSS_SELECTOR, "#requests tbody tr") if "INVALID_OTP" in row.text
+    )
+    refused.find_element(By.CSS_SELECTOR, "button.details").click()
+    wait.until(lambda d: "onerror" in d.find_element(By.ID, "detail-request").text)
+    summary, detail = driver.find_element(By.ID, "detail-summary").text, driver.find_element(By.ID, "detail").text
+    assert "validateOtp" in detail and "400" in summary and "INVALID_OTP" in summary  # the request, answer, code
+    assert "INVALID_OTP" in driver.find_element(By.ID, "detail-answer").text
+    assert '"otpValue"' in detail and wrong not in detail and code not in detail  # masked by the journal
+    assert not driver.find_elements(By.CSS_SELECTOR, "#detail img")
+    wait.until(lambda d: d.execute_script("return Number(document.body.dataset.unchanged || 0)") >= 1)  # 304s
 
     juspay_mock.inject_fault("validateOtp", status=503, times=2)
     wait.until(lambda d: "validateOtp" in d.find_element(By.ID, "faults").text)
@@ -66,3 +89,6 @@ def test_the_page_follows_sessions_faults_and_reset_live(browser: WebDriver, jus
     wait.until(lambda d: "No session yet." in d.find_element(By.ID, "sessions").text)
     wait.until(lambda d: "No pending fault." in d.find_element(By.ID, "faults").text)
     wait.until(lambda d: "No card provisioned yet." in d.find_element(By.ID, "cards").text)
+    console = driver.execute("getLog", {"type": "browser"})["value"]  # what Chrome's get_log("browser") reads
+    severe = [entry["message"] for entry in console if entry["level"] == "SEVERE"]
+    assert not severe, severe  # no console error: not the favicon, not a refused fetch

@@ -65,7 +65,7 @@ def exchange(running: RunningMock, data: bytes, wait: float = 5.0) -> tuple[int 
 def request_head(extra: bytes = b"") -> bytes:
     auth = auth_headers()
     return (
-        b"POST /initiateVerification HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"POST /initiateVerification HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         + f"Authorization: {auth['Authorization']}\r\nx-merchantid: {MERCHANT}\r\n".encode()
         + extra
     )
@@ -124,7 +124,8 @@ def test_malformed_framing_gets_the_json_error_body(hardened: RunningMock) -> No
     ids=["deep", "huge-int", "inf", "nan", "negative", "string", "not-json"],
 )  # fmt: skip
 def test_the_clock_control_refuses_bad_bodies_with_400(hardened: RunningMock, body: bytes) -> None:
-    answer = httpx.post(f"{hardened.url}/__mock__/clock", content=body, timeout=5, trust_env=False)
+    json_type = {"Content-Type": "application/json"}
+    answer = httpx.post(f"{hardened.url}/__mock__/clock", content=body, headers=json_type, timeout=5, trust_env=False)
     assert answer.status_code == 400 and answer.json()["error_info"]["code"] == "INVALID_INPUT"
     assert httpx.get(f"{hardened.url}/__mock__/health", trust_env=False).status_code == 200
 

@@ -203,7 +203,7 @@ def _half_sent_request(running: RunningMock) -> socket.socket:
     parts = urlsplit(running.url)
     sock = socket.create_connection((parts.hostname, parts.port))
     head = (
-        "POST /initiateVerification HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "POST /initiateVerification HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
         f"Authorization: {auth_headers()['Authorization']}\r\nx-merchantid: {MERCHANT}\r\n"
         'Content-Length: 500\r\n\r\n{"tokenRef'
     )

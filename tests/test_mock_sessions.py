@@ -135,7 +135,8 @@ def test_seed_makes_codes_reproducible(client: MockClient) -> None:
 def test_control_surface_rejects_bad_input(client: MockClient) -> None:
     http = client.http
     assert http.post("/__mock__/clock", json={"advanceSeconds": -1}).status_code == 400
-    assert http.post("/__mock__/clock", content=b"nope").status_code == 400
+    json_type = {"content-type": "application/json"}  # a control POST without it is refused before its body is read
+    assert http.post("/__mock__/clock", content=b"nope", headers=json_type).status_code == 400
     assert http.post("/__mock__/clock", json={"advanceSeconds": True}).status_code == 400
     assert http.get("/__mock__/inbox").status_code == 400
     assert http.get("/__mock__/inbox", params={"tokenReference": "x", "clientReferenceId": "y"}).status_code == 404

@@ -239,7 +239,7 @@ def test_the_proxy_reports_each_broken_server_and_passes_its_answer_through(faul
     with serve(broken_servers.FAULTS[fault][0]) as upstream, proxying(upstream) as (url, app, out):
         with httpx.Client(base_url=upstream, trust_env=False) as http:
             direct = send(http)
-            http.post("/__mock__/reset")
+            http.post("/__mock__/reset", json={})
         with httpx.Client(base_url=url, trust_env=False) as http:
             proxied = send(http)
     assert (proxied.status_code, proxied.content) == (direct.status_code, direct.content)

@@ -12,6 +12,10 @@
 4. Proxy cost: `juspay-proxy` in front of the embedded mock versus the mock directly, same load, interleaved:
    throughput under wrk (16 connections) and the median latency of one sequential caller; and the recording
    proxy's median latency with 1 distinct key learned versus after 10,000 callers each sent their own key.
+7. The inbox page's cost (page.py): Trigger OTP's p50/p99/max at 100,000 sessions with the page open (a poller
+   doing what the page's script does) versus no page, interleaved rounds.
+8. The mock's RSS with every store at its cap (stores.py): sessions, cards and instructions (100,000 each),
+   the journal and the pending faults at their byte bounds, the redactor's learned pieces.
 
 `python -m juspay_kit.bench constant-server` runs the constant-response server on its own.
 """
@@ -33,7 +37,9 @@ from juspay_kit.bench.measures import (
     slow_clients_latency,
     suite_wall_time,
 )
+from juspay_kit.bench.page import page_cost
 from juspay_kit.bench.processes import constant_server, prism
+from juspay_kit.bench.stores import stores_at_cap
 from juspay_kit.bench.tools import (
     API_KEY,
     BENCH_DIR,
@@ -105,6 +111,9 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
     results["proxy"] = proxy_cost(wrk_bin, rounds, seconds)
     results["proxy_learned_keys"] = learned_keys_cost()
     results["hostile"] = {"memory": session_memory(), "slow_clients": slow_clients_latency()}
+    results["stores"] = stores_at_cap()
+    print(f"  mock RSS with every store at its cap: {results['stores'].get('at_caps_mb')} MB", flush=True)
+    results["page"] = page_cost(rounds)
     results["suite"] = suite_wall_time()
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),

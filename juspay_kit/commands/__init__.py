@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 
 from juspay_kit.cli import positive, seconds
+from juspay_kit.mock.callers import allowed_host
 from juspay_kit.mock.protocol import ConnectionLimits
+
+
+def allowed_host_option(text: str) -> str:
+    """An --allow-host value (mock and proxy), normalised; a usage error when it is not a host name."""
+    try:
+        return allowed_host(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from juspay_visa_agentic_client.guard import MAX_ANSWER_BYTES
 
@@ -22,10 +25,42 @@ from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
 from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
 from juspay_kit.redact import Redactor
 
-CONTRACT_EXTRA = (
-    "the contract check needs schemathesis and hypothesis, which a slim install leaves out: "
-    'pip install "juspay-visa-agentic-kit[contract]"'
-)
+CONTRACT_EXTRA = "the contract check needs schemathesis and hypothesis, which a slim install leaves out; add the "
+KIT = "juspay-visa-agentic-kit"
+
+
+def contract_extra_hint() -> str:
+    """One line: how to add the `contract` extra to the kit as it was installed (the same wheel, folder, VCS
+    URL or index), read from its PEP 610 record; the kit is on no public index."""
+    try:
+        installed = metadata.distribution(KIT)
+    except metadata.PackageNotFoundError:  # run from a checkout
+        from juspay_kit.spec import ROOT
+
+        return CONTRACT_EXTRA + f'extra to the checkout: pip install "{ROOT}[contract]"'
+    source = _installed_from(installed.read_text("direct_url.json"))
+    if source is None:
+        return CONTRACT_EXTRA + (
+            f'extra from the index the kit came from: pip install "{KIT}[contract]=={installed.version}"'
+        )
+    return CONTRACT_EXTRA + f"extra to the kit as it was installed: pip install {source}"
+
+
+def _installed_from(record: str | None) -> str | None:
+    """The pip argument that installs the kit with its contract extra from where it came, or None (an index)."""
+    try:
+        found = json.loads(record or "null")
+        url = urlsplit(str(found["url"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    clean = url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()  # never a credential in the hint
+    if url.scheme == "file" and "vcs_info" not in found:
+        editable = "-e " if found.get("dir_info", {}).get("editable") else ""
+        return f'{editable}"{url2pathname(url.path)}[contract]"'
+    vcs = found.get("vcs_info")
+    if isinstance(vcs, dict):
+        return f'"{KIT}[contract] @ {vcs.get("vcs", "git")}+{clean}@{vcs.get("commit_id", "")}"'
+    return f'"{KIT}[contract] @ {clean}"'
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_answer_bytes=args.max_answer_bytes,
     )
     if find_spec("schemathesis") is None or find_spec("hypothesis") is None:
-        raise UsageError(CONTRACT_EXTRA)
+        raise UsageError(contract_extra_hint())
     from juspay_kit.contract import report, runner  # heavy imports after the arguments are known good
 
     report.prepare(settings.report_dir)  # an unwritable report directory is found before any request

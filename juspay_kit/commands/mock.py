@@ -1,7 +1,10 @@
-"""Run the embedded Juspay mock: Trigger OTP, Validate OTP and the /__mock__/ test controls.
+"""Run the embedded Juspay mock: the five operations of the Visa agentic API (Provision token and create
+passkey, Trigger OTP, Validate OTP, Setup Agentic Payment, Fetch VIC Payment Credentials) and the /__mock__/
+test controls with the OTP inbox page.
 
 Prints `Juspay mock listening on URL` once it accepts requests. OTP codes are random unless --seed is given;
-read them from GET /__mock__/inbox.
+read them from GET /__mock__/inbox. It answers only requests whose Host is localhost, a loopback address,
+the bound address or an --allow-host name (421 otherwise), and its controls only their own origin.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, non_negative_int, positive, run
-from juspay_kit.commands import add_connection_flags, connection_limits
+from juspay_kit.commands import add_connection_flags, allowed_host_option, connection_limits
 from juspay_kit.contract.safety import bind_address, is_loopback_host
 from juspay_kit.errors import UsageError
 from juspay_kit.mock import READY_PREFIX
@@ -52,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="allow a non-loopback --host while the /__mock__/ controls are on: anyone who can reach the "
         "address can read OTPs, move the clock and reset sessions",
     )  # fmt: skip
+    parser.add_argument("--allow-host", action="append", default=[], type=allowed_host_option, metavar="NAME",
+                        help="a Host name to answer beyond localhost, loopback addresses and the bound address "
+                        "(e.g. a container's service name); repeatable, \"*\" for any")  # fmt: skip
     add_connection_flags(parser)
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -72,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         limits=Limits(args.max_verifications, args.max_requests, args.code_expiration),
         body_timeout_seconds=args.body_timeout,
         controls=not args.no_controls,
+        allowed_hosts=tuple(args.allow_host),
     )
     from juspay_kit.mock.server import serve
 

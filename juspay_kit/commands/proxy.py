@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, positive, run
-from juspay_kit.commands import add_connection_flags, connection_limits
+from juspay_kit.commands import add_connection_flags, allowed_host_option, connection_limits
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy import MAX_BODY_BYTES, READY_PREFIX
 
@@ -48,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="allow a non-loopback --host: any machine that reaches the address can send traffic upstream "
         "through the proxy (the /__mock__/ controls are still only forwarded for loopback callers)",
     )  # fmt: skip
+    parser.add_argument("--allow-host", action="append", default=[], type=allowed_host_option, metavar="NAME",
+                        help="a Host name the /__mock__/ controls answer to beyond localhost, loopback addresses and "
+                        "the bound address; repeatable, \"*\" for any")  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"argument --port: {args.port} is not a port number")
@@ -91,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         on_startup=lambda: print(f"{READY_PREFIX}{url} -> {upstream}", flush=True),
         max_body_bytes=args.max_body_bytes,
         controls=not args.no_controls,
+        allowed_hosts=tuple(args.allow_host),
     )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # uvicorn re-raises it once it has shut down
     try:

@@ -37,7 +37,7 @@ def reset_mock_controls(settings: Settings, base_url: str) -> bool:
             answer = http.get(f"{base_url}/__mock__/health")
             ok = answer.status_code == 200 and answer.json().get("status") == "ok"
             if ok:
-                http.post(f"{base_url}/__mock__/reset")
+                http.post(f"{base_url}/__mock__/reset", json={})  # controls take JSON only
         except (httpx.HTTPError, ValueError, AttributeError):
             ok = False
     return bool(ok)

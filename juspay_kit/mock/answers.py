@@ -39,7 +39,8 @@ def reject_constant(name: str) -> float:
 
 
 async def respond(send: Send, status: int, body: dict[str, Any], allow: bytes | None = None) -> None:
-    await respond_raw(send, status, json.dumps(body).encode(), allow)
+    # strict JSON: whatever a caller sent reaches an answer (the journal, the state) only once it is JSON-safe
+    await respond_raw(send, status, json.dumps(body, allow_nan=False).encode(), allow)
 
 
 async def respond_raw(send: Send, status: int, body: bytes, allow: bytes | None = None) -> None:

@@ -23,15 +23,18 @@ from typing import Any
 
 from juspay_kit import api, schema
 from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond, respond_raw
+from juspay_kit.mock.callers import host_refusal
 from juspay_kit.mock.controls import control
-from juspay_kit.mock.double import Entry, Fault, Faults, Journal, now_iso, shown_body, shown_headers
+from juspay_kit.mock.double import Fault
+from juspay_kit.mock.journal import Call as _Call
+from juspay_kit.mock.journal import Journal
 from juspay_kit.mock.journey import Card, Journey
+from juspay_kit.mock.matching import Faults
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
 from juspay_kit.wire import (
     BodyTimeout,
     BodyTooLarge,
     ClientGone,
-    Message,
     Receive,
     Scope,
     Send,
@@ -56,6 +59,7 @@ class MockSettings:
     max_depth: int = 32
     body_timeout_seconds: float = 10.0
     controls: bool = True  # serve the /__mock__/ test controls (off: those paths are unknown, 404)
+    allowed_hosts: tuple[str, ...] = ()  # Host names beyond loopback and the bound address ("*": any); callers.py
 
     def __repr__(self) -> str:  # the API key stays out of logs and tracebacks
         return f"MockSettings(merchant_id={self.merchant_id!r}, seed={self.seed!r}, limits={self.limits!r})"
@@ -104,7 +108,10 @@ class MockApp:
         self.operations = load_operations()
         self.operations_by_id = {operation.operation_id for operation in self.operations.values()}
         self.faults = Faults()
-        self.journal = Journal()
+        self.journal = Journal(self.settings.api_key)
+        # bumped when an API call arrives and when it leaves, and after every control but a GET: nothing the
+        # inbox page shows changes without a bump, so the page's ETag is this counter (feed.py)
+        self.changes = 0
         self._on_startup = on_startup
         self._credentials = f"{self.settings.api_key}:".encode()
         self._merchant = self.settings.merchant_id.encode("latin-1", "replace")
@@ -146,18 +153,24 @@ class MockApp:
         if scope["type"] != "http":
             return
         path: str = scope["path"]
-        if path.startswith(CONTROL_PREFIX) and self.settings.controls:
-            await control(self, scope, receive, send)
+        refused = host_refusal(scope, self.settings.allowed_hosts)  # DNS rebinding: the whole mock, not journalled
+        if refused is not None:
+            await respond(send, refused.status, juspay_error(refused.status, refused.code, refused.message, "Host"))
             return
-        call = _Call(send)
+        if path.startswith(CONTROL_PREFIX) and self.settings.controls:
+            try:
+                await control(self, scope, receive, send)
+            finally:
+                self.changes += scope["method"] != "GET"
+            return
+        self.changes += 1
+        operation = self.operations.get(path)
+        call = _Call(send, self.journal, self.journal.arrive(operation.operation_id if operation else None, scope))
         try:
             await self._api(scope, receive, call)
         finally:
-            operation = self.operations.get(path)
-            self.journal.record(Entry(
-                operation.operation_id if operation else None, scope["method"], path, call.status,
-                shown_headers(scope["headers"]), shown_body(call.body), call.received_at,
-            ))  # fmt: skip
+            self.changes += 1
+            call.leave()  # the answer joins the entry journalled on arrival (not after a reset: journal.py)
 
     async def _api(self, scope: Scope, receive: Receive, call: _Call) -> None:
         path: str = scope["path"]
@@ -173,8 +186,11 @@ class MockApp:
                 headers.setdefault(name, value)  # first occurrence wins; names arrive lower-cased
             if not self._authorized(headers.get(b"authorization", b"")):
                 raise RequestError(401, "UNAUTHORIZED", "Invalid API Key. Please pass a valid and active api key.")
-            fault = self.faults.take(operation.operation_id)
-            if fault is not None and await self._play(fault, scope, headers, receive, call):
+            await call.read(self.read_body, headers, receive)  # journalled now, matched by faults; errors kept
+            self.changes += 1
+            fault = self.faults.take(operation.operation_id, call.parsed)
+            call.fault = fault.id if fault is not None else None
+            if fault is not None and await self._play(fault, scope, receive, call):
                 return
             payload = await self._checked_payload(headers, receive, operation, call)
             status, raw = self._decide(operation, payload)
@@ -182,16 +198,9 @@ class MockApp:
         except RequestError as exc:
             await respond(call.send, exc.status, juspay_error(exc.status, exc.code, exc.message, exc.field))
 
-    async def _play(
-        self, fault: Fault, scope: Scope, headers: dict[bytes, bytes], receive: Receive, call: _Call
-    ) -> bool:
+    async def _play(self, fault: Fault, scope: Scope, receive: Receive, call: _Call) -> bool:
         """Play a fault; True when it answered (or dropped the connection), False when the normal answer follows
-        (a delay alone). The OTP sessions are not touched."""
-        if fault.status is not None or fault.drop:
-            try:
-                call.body = await self.read_body(headers, receive)
-            except RequestError:
-                pass  # the journal shows no body; the fault is played all the same
+        (a delay alone). The OTP sessions are not touched; the body was read (and journalled) on arrival."""
         if fault.delay:
             await asyncio.sleep(fault.delay)
         if fault.drop:
@@ -230,7 +239,7 @@ class MockApp:
         if merchant != self._merchant:
             raise RequestError(401, "UNAUTHORIZED", "Invalid merchant ID.", "x-merchantid")
         _check_content_type(headers.get(b"content-type"))
-        raw = call.body = await self.read_body(headers, receive)
+        raw = call.raw()  # read on arrival (`_api`); a read error is answered here, in the checks' order
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -326,21 +335,6 @@ class MockApp:
         if isinstance(found, Outcome):
             return found.status, _refusal(facts, found)
         return 200, json.dumps({"status": "SUCCESS", **found}).encode()
-
-
-class _Call:
-    """One API call on its way through the mock: what the journal records of it."""
-
-    def __init__(self, send: Send) -> None:
-        self._send = send
-        self.status: int | None = None
-        self.body = b""
-        self.received_at = now_iso()
-
-    async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.status = int(message["status"])
-        await self._send(message)
 
 
 def _refusal(operation: api.Operation, outcome: Outcome, **extra: Any) -> bytes:

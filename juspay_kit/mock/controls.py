@@ -1,19 +1,23 @@
 """The mock's test controls under /__mock__/ (not part of the Juspay API). Every answer is JSON but the inbox
-page's; every bad body is a 400 naming the field, never a 500.
+page's; every bad body is a 400 naming the field, never a 500. Every POST needs Content-Type: application/json,
+and a request from another origin is refused (`callers.py`).
 
     GET    health            {"status": "ok", "sessions": N}
     GET    inbox?tokenReference=&clientReferenceId=     the code last sent for a session
-    POST   reset             forget sessions, codes, clock moves, faults, the journal and limit changes
+    POST   reset             ({} or no body) forget sessions, codes, clock moves, faults, the journal and limit changes
     POST   clock             {"advanceSeconds": N}
-    POST   faults            {"operation", "status", "body", "contentType", "delaySeconds", "drop", "times"}
-                             -> 201 {"id"}
+    POST   faults            {"operation", "status", "body", "contentType", "delaySeconds", "drop", "times",
+                              "match", "after"} -> 201 {"id"}   (matching.py: which fault plays)
     GET    faults            {"faults": [...]} pending, in order      DELETE faults: clear them
-    GET    requests          {"requests": [...], "dropped": N, "limit": N}  DELETE requests: clear the journal
+    GET    requests          {"requests": [...], "dropped", "limit", "bytes", "limitBytes"} (journal.py)
+                             DELETE requests: clear the journal (a new epoch)
     POST   config            {"maxOTPRequestsAllowed", "maxOTPVerificationAllowed", "codeExpirationMinutes",
                               "requireProvisioning"}
     GET    config            the limits in force
-    GET    state             sessions, cards (with their instructions), journal (newest first) and faults:
-                             what the inbox page shows
+    GET    state             sessions, cards (with their instructions), journal (newest first) and faults, all
+    GET    state?view=page&limit=&operation=&customer=     what the inbox page polls: the newest rows, with an
+                             ETag (304 to If-None-Match while nothing changed)     state?view=exchange&seq=N:
+                             one journalled call in full (feed.py)
     GET    ui                the inbox page (HTML)
 """
 
@@ -23,11 +27,16 @@ import json
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+from juspay_kit import schema
+from juspay_kit.mock import feed
 from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond
-from juspay_kit.mock.double import JOURNAL_SIZE, ControlError, Faults, Journal, limits_view, parse_fault, parse_limits
+from juspay_kit.mock.callers import control_refusal
+from juspay_kit.mock.double import ControlError, limits_view, parse_limits
+from juspay_kit.mock.journal import Journal
 from juspay_kit.mock.journey import Journey
+from juspay_kit.mock.matching import Faults, parse_matching_fault
 from juspay_kit.mock.sessions import Limits, SessionStore
-from juspay_kit.mock.ui import PAGE
+from juspay_kit.mock.ui import CSP, PAGE
 from juspay_kit.wire import Receive, Scope, Send
 
 MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600  # one clock move is at most ten years: the clock stays finite
@@ -41,6 +50,7 @@ class MockApp(Protocol):
     faults: Faults
     journal: Journal
     operations_by_id: set[str]
+    changes: int  # the change counter behind the page's ETag (feed.py)
 
     @property
     def merchant_id(self) -> str: ...
@@ -55,14 +65,20 @@ class MockApp(Protocol):
 async def control(app: MockApp, scope: Scope, receive: Receive, send: Send) -> None:
     action, method = scope["path"][len("/__mock__/") :], scope["method"]
     try:
+        refused = control_refusal(scope)  # another origin, or a POST a browser could send cross-site: callers.py
+        if refused is not None:
+            raise refused
         if action == "ui" and method == "GET":
             page = PAGE.encode()
             head = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(page)).encode()),
-                    (b"content-security-policy", b"default-src 'self'; script-src 'unsafe-inline'; "
-                     b"style-src 'unsafe-inline'; connect-src 'self'"),
-                    (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store")]  # fmt: skip
+                    (b"content-security-policy", CSP),
+                    (b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"),
+                    (b"x-frame-options", b"DENY")]  # fmt: skip
             await send({"type": "http.response.start", "status": 200, "headers": head})
             await send({"type": "http.response.body", "body": page})
+            return
+        if action == "state" and method == "GET" and scope.get("query_string"):
+            await feed.serve(app, scope, send)  # the page's bounded rows, 304 while nothing changed
             return
         status, body = await _answer(app, action, method, scope, receive)
     except ControlError as exc:
@@ -72,12 +88,24 @@ async def control(app: MockApp, scope: Scope, receive: Receive, send: Send) -> N
     await respond(send, status, body)
 
 
-async def _json(app: MockApp, receive: Receive) -> Any:
-    raw = await app.read_body({}, receive)
+async def _json(app: MockApp, receive: Receive, optional: bool = False) -> Any:
+    """The control body as JSON; a value no JSON reader or float takes (NaN, a lone surrogate, 10**400) is a
+    ControlError naming its field. `optional`: an empty body reads as {}."""
     try:
-        return json.loads(raw, parse_constant=reject_constant)
+        raw = await app.read_body({}, receive)
+    except RequestError as exc:
+        if optional and exc.code == "MISSING_MANDATORY_PARAMETER":
+            return {}
+        raise
+    try:
+        data = json.loads(raw, parse_constant=reject_constant)
     except (ValueError, RecursionError):
         raise ControlError("body", "the body is not JSON") from None
+    found = schema.hazard(data)
+    if found is not None:
+        field = found[0].lstrip("/") or "body"
+        raise ControlError(field, f"{field} holds {found[1]}")
+    return data
 
 
 async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive: Receive) -> tuple[int, Any]:
@@ -93,13 +121,14 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
             return 404, juspay_error(404, "RESOURCE_NOT_FOUND", "No OTP was sent for this session.")
         return 200, {"otpValue": found[0], "expiresInSeconds": round(found[1], 3)}
     if action == "reset" and method == "POST":
+        _no_fields(await _json(app, receive, optional=True))
         app.reset()
         return 200, {"status": "reset"}
     if action == "clock" and method == "POST":
-        return _clock(app, await app.read_body({}, receive))
+        return _clock(app, await _json(app, receive))
     if action == "faults":
         if method == "POST":
-            fault = parse_fault(await _json(app, receive), set(app.operations_by_id))
+            fault = parse_matching_fault(await _json(app, receive), set(app.operations_by_id))
             app.faults.add(fault)
             return 201, {"id": fault.id}
         if method == "GET":
@@ -108,7 +137,7 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
             return 200, {"cleared": app.faults.clear()}
     if action == "requests":
         if method == "GET":
-            return 200, {"requests": app.journal.entries(), "dropped": app.journal.dropped, "limit": JOURNAL_SIZE}
+            return 200, app.journal.listing()
         if method == "DELETE":
             return 200, {"cleared": app.journal.clear()}
     if action == "config":
@@ -122,16 +151,21 @@ async def _answer(app: MockApp, action: str, method: str, scope: Scope, receive:
     return 404, juspay_error(404, "RESOURCE_NOT_FOUND", f"No such control endpoint: {method} {action[:50]}")
 
 
-def _clock(app: MockApp, raw: bytes) -> tuple[int, Any]:
-    try:
-        seconds = json.loads(raw, parse_constant=reject_constant)["advanceSeconds"]
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
-            raise TypeError
-        if not 0 <= seconds <= MAX_ADVANCE_SECONDS:  # also refuses nan; compared before any float()
-            raise ValueError
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return 400, juspay_error(
-            400, "INVALID_INPUT", f'Body must be {{"advanceSeconds": N}} with 0 <= N <= {MAX_ADVANCE_SECONDS}.'
-        )
+def _no_fields(data: Any) -> None:
+    """A reset body: empty, or a JSON object with no field (none is defined yet)."""
+    if not isinstance(data, dict):
+        raise ControlError("body", "the body must be a JSON object")
+    if data:
+        names = sorted(str(key) for key in data)
+        raise ControlError(names[0], f"unknown field(s): {', '.join(names)[:200]}")
+
+
+def _clock(app: MockApp, data: Any) -> tuple[int, Any]:
+    seconds = data.get("advanceSeconds") if isinstance(data, dict) else None
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+        return 400, juspay_error(  # the comparison refuses nan and 10**400 before any float()
+            400, "INVALID_INPUT", f'Body must be {{"advanceSeconds": N}} with 0 <= N <= {MAX_ADVANCE_SECONDS}.',
+            "advanceSeconds",
+        )  # fmt: skip
     app.store.clock.advance(float(seconds))
     return 200, {"advancedSeconds": seconds}

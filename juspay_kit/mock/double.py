@@ -1,9 +1,10 @@
-"""What makes the mock a test double beyond the OTP rules: faults to play, a journal of the calls it received,
-and limits a test may change until the next reset. The control surface (`app.py`) parses requests into these.
+"""What makes the mock a test double beyond the OTP rules: faults to play, what the journal shows of a call,
+and limits a test may change until the next reset. The control surface (`app.py`) parses requests into these;
+the pending faults and their matching live in `matching.py`, the journal in `journal.py`.
 
-Bounds, documented in the README: at most MAX_FAULTS pending faults; a delay of at most MAX_DELAY_SECONDS;
-the journal keeps the last JOURNAL_SIZE calls (older ones are dropped and counted), each body up to
-MAX_JOURNAL_BODY characters; limits within LIMIT_BOUNDS.
+Bounds, documented in the README: at most MAX_FAULTS pending faults (and MAX_FAULT_BYTES, matching.py); a
+delay of at most MAX_DELAY_SECONDS; the journal keeps the last JOURNAL_SIZE calls (and JOURNAL_BYTES,
+journal.py), each body up to MAX_JOURNAL_BODY characters; limits within LIMIT_BOUNDS.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import math
 import secrets
-from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +24,7 @@ MAX_DELAY_SECONDS = 60.0
 MAX_TIMES = 1000
 JOURNAL_SIZE = 1000
 MAX_JOURNAL_BODY = 64 * 1024
+NO_BODY_STATUSES = (204, 304)  # a fault with one of these statuses may not carry a body
 # control field -> (Limits attribute, lowest, highest)
 LIMIT_BOUNDS = {
     "maxOTPRequestsAllowed": ("max_requests", 1, 100),
@@ -53,23 +54,33 @@ class Fault:
     delay: float
     drop: bool
     times: int  # calls still to receive it
+    match: Any = None  # a JSON object the request body must contain (matching.py); None: any body
+    weight: int = 0  # how many values `match` names: the more, the more specific
+    after: int = 0  # matching calls to let through before it plays
+    seen: int = 0  # matching calls let through so far
+    size: int = 0  # bytes counted against MAX_FAULT_BYTES (matching.py)
+    body_text: str | None = None  # a JSON body held as its text (matching.py): it costs its size, not its objects
 
     def as_dict(self) -> dict[str, Any]:
         shown = {"id": self.id, "operation": self.operation, "status": self.status, "contentType": self.content_type,
                  "delaySeconds": self.delay, "drop": self.drop, "times": self.times}  # fmt: skip
-        return shown | ({"body": self.body} if self.has_body else {})
+        shown |= {"match": self.match, "after": self.after, "seen": self.seen}
+        body = json.loads(self.body_text) if self.body_text is not None else self.body
+        return shown | ({"body": body} if self.has_body else {})
 
     def payload(self) -> bytes:
         if not self.has_body:
             return b""
-        text = self.body if isinstance(self.body, str) else json.dumps(self.body)
+        text = self.body_text if self.body_text is not None else self.body
+        text = text if isinstance(text, str) else json.dumps(text)
         return text.encode("utf-8", "surrogatepass")
 
 
 def _number(data: dict[str, Any], name: str, low: float, high: float, whole: bool) -> Any:
     value = data[name]
     kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value) or not low <= value <= high:
+    # the range first: it refuses nan and 10**400 without the float conversion isfinite() would overflow on
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high or not math.isfinite(value):
         kind = "a whole number" if whole else "a number"
         raise ControlError(name, f"{name} must be {kind} from {low:g} to {high:g}")
     return value
@@ -83,9 +94,9 @@ def parse_fault(data: Any, operations: set[str]) -> Fault:
     if unknown:
         raise ControlError(unknown[0], f"unknown field(s): {', '.join(unknown)[:200]}")
     operation = data.get("operation")
-    if operation != "*" and operation not in operations:
+    if not isinstance(operation, str) or (operation != "*" and operation not in operations):
         raise ControlError("operation", f'operation must be one of {", ".join(sorted(operations))} or "*"')
-    status = _number(data, "status", 100, 599, True) if "status" in data else None
+    status = _number(data, "status", 200, 599, True) if "status" in data else None  # 1xx: not an answer
     delay = float(_number(data, "delaySeconds", 0, MAX_DELAY_SECONDS, False)) if "delaySeconds" in data else 0.0
     drop = data.get("drop", False)
     if not isinstance(drop, bool):
@@ -102,38 +113,10 @@ def parse_fault(data: Any, operations: set[str]) -> Fault:
         raise ControlError("status", "give status, delaySeconds or drop: this fault would change nothing")
     if "body" in data and status is None:
         raise ControlError("body", "a body needs a status to be answered with")
+    if "body" in data and status in NO_BODY_STATUSES:  # its bytes would be read as the next answer on the connection
+        raise ControlError("body", f"a {status} answer has no body")
     return Fault(secrets.token_hex(8), str(operation), status, data.get("body"), "body" in data, content_type, delay,
                  drop, times)  # fmt: skip
-
-
-class Faults:
-    """Pending faults, in the order they were added."""
-
-    def __init__(self) -> None:
-        self._pending: list[Fault] = []
-
-    def add(self, fault: Fault) -> None:
-        if len(self._pending) >= MAX_FAULTS:
-            raise ControlError("operation", f"{MAX_FAULTS} faults are pending already; DELETE /__mock__/faults first")
-        self._pending.append(fault)
-
-    def take(self, operation_id: str) -> Fault | None:
-        """The first pending fault for this operation (or for any), used once."""
-        for fault in self._pending:
-            if fault.operation in (operation_id, "*"):
-                fault.times -= 1
-                if fault.times <= 0:
-                    self._pending.remove(fault)
-                return fault
-        return None
-
-    def pending(self) -> list[dict[str, Any]]:
-        return [fault.as_dict() for fault in self._pending]
-
-    def clear(self) -> int:
-        cleared = len(self._pending)
-        self._pending.clear()
-        return cleared
 
 
 def parse_limits(data: Any, current: Limits) -> Limits:
@@ -154,43 +137,6 @@ def parse_limits(data: Any, current: Limits) -> Limits:
 
 def limits_view(limits: Limits) -> dict[str, Any]:
     return {name: getattr(limits, attribute) for name, (attribute, _, _) in LIMIT_BOUNDS.items()}
-
-
-@dataclass
-class Entry:
-    operation: str | None
-    method: str
-    path: str
-    status: int | None  # None: the connection was dropped
-    headers: dict[str, str]
-    body: Any
-    received_at: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"operation": self.operation, "method": self.method, "path": self.path, "status": self.status,
-                "headers": self.headers, "body": self.body, "receivedAt": self.received_at}  # fmt: skip
-
-
-class Journal:
-    """The last JOURNAL_SIZE API calls, oldest first; `dropped` counts those pushed out since the last clear."""
-
-    def __init__(self) -> None:
-        self._entries: deque[Entry] = deque(maxlen=JOURNAL_SIZE)
-        self.dropped = 0
-
-    def record(self, entry: Entry) -> None:
-        if len(self._entries) == JOURNAL_SIZE:
-            self.dropped += 1
-        self._entries.append(entry)
-
-    def entries(self) -> list[dict[str, Any]]:
-        return [entry.as_dict() for entry in self._entries]
-
-    def clear(self) -> int:
-        cleared = len(self._entries)
-        self._entries.clear()
-        self.dropped = 0
-        return cleared
 
 
 def now_iso() -> str:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import random
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from juspay_kit.mock.sessions import Clock, Limits, Outcome
@@ -50,12 +52,14 @@ class Journey:
         self._cards: OrderedDict[str, Card] = OrderedDict()  # by vProvisionedTokenId
         self._by_reference: dict[str, str] = {}  # tokenReference -> vProvisionedTokenId
         self._instructions: OrderedDict[tuple[str, str], Instruction] = OrderedDict()
+        self._of_card: dict[str, dict[str, Instruction]] = {}  # vProvisionedTokenId -> its instructions (views)
         self._used_sessions: OrderedDict[str, None] = OrderedDict()  # clientReferenceIds already provisioned
 
     def reset(self, rng: random.Random) -> None:
         self._cards.clear()
         self._by_reference.clear()
         self._instructions.clear()
+        self._of_card.clear()
         self._used_sessions.clear()
         self.rng = rng
 
@@ -72,6 +76,8 @@ class Journey:
                 del table[key]
                 if isinstance(oldest, Card):
                     self._by_reference.pop(oldest.token_reference, None)
+                else:
+                    self._forget_instruction(key)
         while len(self._used_sessions) > self.limits.max_sessions:
             self._used_sessions.popitem(last=False)
 
@@ -124,7 +130,9 @@ class Journey:
         )
         key = (token_id, client_reference_id)
         self._instructions.pop(key, None)
+        self._forget_instruction(key)
         self._instructions[key] = instruction
+        self._of_card.setdefault(token_id, {})[client_reference_id] = instruction
         self._evict(now)
         return instruction
 
@@ -162,32 +170,51 @@ class Journey:
         token_id = self._by_reference.get(token_reference)
         return self._cards.get(token_id) if token_id is not None else None
 
+    def _forget_instruction(self, key: tuple[str, str]) -> None:
+        of_card = self._of_card.get(key[0])
+        if of_card is not None:
+            of_card.pop(key[1], None)
+            if not of_card:
+                del self._of_card[key[0]]
+
+    def customer(self, token_reference: Any = None, token_id: Any = None) -> str | None:
+        """The customerId of the card with this tokenReference or vProvisionedTokenId, if one is provisioned."""
+        card = self._card_by_reference(token_reference) if isinstance(token_reference, str) else None
+        if card is None and isinstance(token_id, str):
+            card = self._cards.get(token_id)
+        return card.customer_id if card is not None else None
+
+    def token_references(self, customer_id: str) -> set[str]:
+        """The tokenReferences of every card of one customer (a scan of the cards: for the inbox page's filter)."""
+        return {card.token_reference for card in self._cards.values() if card.customer_id == customer_id}
+
     @staticmethod
     def _touch(table: OrderedDict[Any, Any], key: Any, item: Any, now: float) -> None:
         item.last_seen = now
         table.move_to_end(key)
 
-    def views(self) -> list[dict[str, Any]]:
-        """Every card with its instructions, most recently used first (for tests and the inbox page; no
-        credentials: those are never kept)."""
-        instructions: dict[str, list[dict[str, Any]]] = {}
-        for (token_id, reference), item in self._instructions.items():
-            instructions.setdefault(token_id, []).append(
-                {
-                    "clientReferenceId": reference,
-                    "instructionId": item.instruction_id,
-                    "limit": item.limit,
-                    "currencyCode": item.currency,
-                }  # fmt: skip
-            )
+    def views(self, newest: int | None = None, customer_id: str | None = None) -> list[dict[str, Any]]:
+        """Cards with their instructions, most recently used first (for tests and the inbox page; no credentials:
+        those are never kept): all of them, or the `newest` few (of one customer's, if given)."""
+        chosen: Iterator[Card] = reversed(self._cards.values())
+        if customer_id is not None:
+            chosen = (card for card in chosen if card.customer_id == customer_id)
         return [
             {
                 "customerId": card.customer_id,
                 **card.identifiers(),
                 "bound": card.bound,
-                "instructions": instructions.get(card.token_id, []),
+                "instructions": [
+                    {
+                        "clientReferenceId": reference,
+                        "instructionId": item.instruction_id,
+                        "limit": item.limit,
+                        "currencyCode": item.currency,
+                    }
+                    for reference, item in self._of_card.get(card.token_id, {}).items()
+                ],
             }  # fmt: skip
-            for card in reversed(self._cards.values())
+            for card in islice(chosen, newest)
         ]
 
     def __len__(self) -> int:

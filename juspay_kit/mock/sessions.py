@@ -11,8 +11,10 @@ import random
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import islice
 from typing import Any
 
 SessionKey = tuple[str, str, str]
@@ -210,9 +212,13 @@ class SessionStore:
             return None
         return session.code, max(0.0, session.expires_at - self.clock.now())
 
-    def views(self) -> list[dict[str, Any]]:
-        """Every session as the inbox page shows it, most recently used first (for tests and people only)."""
+    def views(self, newest: int | None = None, token_references: Container[str] | None = None) -> list[dict[str, Any]]:
+        """Sessions as the inbox page shows it, most recently used first (for tests and people only): all of them,
+        or the `newest` few (of those whose tokenReference is in `token_references`, if given)."""
         now, limits = self.clock.now(), self.limits
+        chosen: Iterator[tuple[SessionKey, Session]] = reversed(self._sessions.items())
+        if token_references is not None:
+            chosen = (item for item in chosen if item[0][1] in token_references)
         return [
             {
                 "merchant": key[0], "tokenReference": key[1], "clientReferenceId": key[2],
@@ -221,7 +227,7 @@ class SessionStore:
                 "attemptsLeft": max(0, limits.max_verifications - session.wrong_attempts),
                 "expiresInSeconds": round(max(0.0, session.expires_at - now), 1) if session.code else None,
             }
-            for key, session in reversed(self._sessions.items())
+            for key, session in islice(chosen, newest)
         ]  # fmt: skip
 
     def reset(self) -> None:

@@ -3,7 +3,9 @@
 The answer goes back to the caller before the checks run, so a violation never blocks or alters the
 traffic. The upstream is reached directly (`upstream.py`): no environment proxy ever sees the traffic.
 Paths under /__mock__/ (the embedded mock's test controls) are forwarded but neither checked nor recorded;
-an advance of the mock's clock moves the cassette's timeline (`at`) by as much, so expiry replays.
+an advance of the mock's clock moves the cassette's timeline (`at`) by as much, so expiry replays. They are
+forwarded to loopback callers only, under the mock's own rules judged at the proxy (`mock/callers.py`: a
+known Host, the proxy's own origin, JSON POSTs), and without the browser's origin headers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from juspay_kit import schema
 from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UpstreamError
 from juspay_kit.mock.app import CONTROL_PREFIX
+from juspay_kit.mock.callers import control_refusal, host_refusal
 from juspay_kit.proxy import MAX_BODY_BYTES, cassette
 from juspay_kit.proxy.cassette import masked_query
 from juspay_kit.proxy.checks import Exchange, ExchangeChecker, Violation
@@ -38,6 +41,7 @@ MAX_DECODED_BYTES = 16 * 1024 * 1024  # a gzip/deflate answer is inflated this f
 _HOP = {b"connection", b"keep-alive", b"proxy-connection", b"te", b"trailer", b"transfer-encoding", b"upgrade"}
 # `expect` too: the proxy has already read the whole body, so the upstream must not send 100 Continue.
 _NOT_FORWARDED = _HOP | {b"host", b"content-length", b"proxy-authorization", b"expect"}
+_BROWSER_ORIGIN = {b"origin", b"referer", b"sec-fetch-site", b"sec-fetch-mode", b"sec-fetch-dest", b"sec-fetch-user"}
 
 
 @dataclass
@@ -67,11 +71,13 @@ class ProxyApp:
         body_timeout: float | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         controls: bool = True,
+        allowed_hosts: tuple[str, ...] = (),
     ) -> None:
         self.upstream = upstream.rstrip("/")
         self.body_timeout = body_timeout  # None: the guarded protocol bounds the body's time (juspay-proxy does)
         self.max_body_bytes = max_body_bytes
         self.controls = controls  # forward /__mock__/ paths (to loopback callers only)
+        self.allowed_hosts = allowed_hosts  # Host names beyond loopback and the bound address, for those paths
         self._parked = 0  # bytes of request bodies held right now
         self.checker = ExchangeChecker()
         self.recorder = recorder
@@ -115,8 +121,13 @@ class ProxyApp:
             message = f"protocol upgrades (Upgrade: {headers['upgrade'][:40]}) are not forwarded; send plain HTTP"
             await _answer(send, 400, {"proxyError": message})
             return
-        if path.startswith(CONTROL_PREFIX) and not (self.controls and _loopback_caller(scope)):
+        control = path.startswith(CONTROL_PREFIX)
+        if control and not (self.controls and _loopback_caller(scope)):
             await _answer(send, 403, {"proxyError": "the mock's test controls are not served to this caller"})
+            return
+        refused = (host_refusal(scope, self.allowed_hosts) or control_refusal(scope)) if control else None
+        if refused is not None:  # the mock's own rules (callers.py), judged against the proxy's own origin
+            await _answer(send, refused.status, {"proxyError": refused.message, "field": refused.field})
             return
         body = await self._read(scope, receive, send)
         if body is None:
@@ -136,7 +147,10 @@ class ProxyApp:
             await _send_answer(send, answer)
             self._finish(scope, body, answer, flight)
             return
-        forward = [(k, v) for k, v in scope["headers"] if k not in _NOT_FORWARDED]
+        # A control request the proxy let through is its own to vouch for: the browser headers it judged are not
+        # passed on (the mock would compare the proxy's origin with its own authority and refuse).
+        dropped = _NOT_FORWARDED | _BROWSER_ORIGIN if control else _NOT_FORWARDED
+        forward = [(k, v) for k, v in scope["headers"] if k not in dropped]
         target = raw_path + (b"?" + query if query else b"")
         try:
             stopping = scope.get("extensions", {}).get("juspay.stopping")

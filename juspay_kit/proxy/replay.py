@@ -174,7 +174,7 @@ def replay(
     ids = IdMap(exchanges)
     try:
         if reset and target.controls:
-            target.control("POST", "reset")
+            target.control("POST", "reset", json={})
         previous_at: float | None = None
         for index, exchange in enumerate(exchanges):
             if not pace.take():

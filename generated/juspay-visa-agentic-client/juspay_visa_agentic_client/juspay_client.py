@@ -77,7 +77,7 @@ _REFUSAL_FIELDS = {
     "fetchPaymentCredentials": ("errorCode", "errorMessage"),
 }
 # Fields of an answer that carry a payment credential (x-juspay-secret in the spec).
-_CREDENTIAL_FIELDS = ("cryptogram", "tokenNumber")
+_CREDENTIAL_FIELDS = ("cryptogram", "secureToken", "tokenNumber")
 # The class of a refusal whose code the spec does not know, per operation.
 _PIECE = 8  # no run of this many characters of a secret survives in an exception
 _REFUSAL_BASES: dict[str, type[exceptions.Refused]] = {
