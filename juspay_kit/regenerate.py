@@ -109,6 +109,11 @@ DEFAULT_CONNECT_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.25
 
 
+def _name_inferred(node: Any) -> bool:
+    marker = node.get("x-inferred") if isinstance(node, dict) else None
+    return isinstance(marker, dict) and "constrains" not in marker
+
+
 def _contract_schema(node: Any) -> Any:
     if isinstance(node, list):
         return [_contract_schema(item) for item in node]
@@ -117,10 +122,11 @@ def _contract_schema(node: Any) -> Any:
     reduced = {key: _contract_schema(value) for key, value in node.items() if key in CONTRACT_KEYWORDS}
     if "properties" in node:
         # In an open object (a cut page), a field whose name is inferred is not held to its inferred type: a
-        # wrong guess must not cost the caller an answer (Fetch's credentials). The nightly run judges it.
+        # wrong guess must not cost the caller an answer (Fetch's credentials). The nightly run judges it. A
+        # marker that `constrains` a keyword (an inferred maxLength) infers a bound, not the name.
         guessed = node.get("additionalProperties") is True
         reduced["properties"] = {
-            name: {} if guessed and isinstance(value, dict) and "x-inferred" in value else _contract_schema(value)
+            name: {} if guessed and _name_inferred(value) else _contract_schema(value)
             for name, value in node["properties"].items()
         }
     conflict = node.get("x-doc-conflict")
