@@ -236,26 +236,31 @@ def test_sigterm_answers_the_exchange_in_flight_with_a_503_records_it_and_stops_
         command = [sys.executable, "-m", "juspay_kit.commands.proxy", "--upstream", upstream, "--port", "0",
                    "--body-timeout", "0.5", "--record", str(record)]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert process.stdout is not None
-        host, port = process.stdout.readline()[len(READY_PREFIX) :].split()[0].removeprefix("http://").rsplit(":", 1)
-        held = [socket.create_connection((host, int(port))) for _ in range(6)]
-        for sock in held[:3]:
-            sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
-        held[0].settimeout(5)
-        assert held[0].recv(100).startswith(b"HTTP/1.1 408 ")  # the body did not arrive in time
-        held[4].sendall(b"GET /x HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n")
-        refused = _whole_answer(held[4])
-        assert refused.startswith(b"HTTP/1.1 400 ") and b"x-juspay-proxy: error" in refused and b"upgrades" in refused
-        body = json.dumps(trigger_body("flight")).encode()
-        held[5].sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                        b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
-        for sock in held[3:4]:
-            sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
-        time.sleep(0.3)  # the exchange is in flight: forwarded, its answer dripping
-        started = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        answered = _whole_answer(held[5])
-        out, err = process.communicate(timeout=15)
+        try:
+            assert process.stdout is not None
+            ready = process.stdout.readline()[len(READY_PREFIX) :].split()[0]
+            host, port = ready.removeprefix("http://").rsplit(":", 1)
+            held = [socket.create_connection((host, int(port))) for _ in range(6)]
+            for sock in held[:3]:
+                sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+            held[0].settimeout(5)
+            assert held[0].recv(100).startswith(b"HTTP/1.1 408 ")  # the body did not arrive in time
+            held[4].sendall(b"GET /x HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\r\n")
+            refused = _whole_answer(held[4])
+            assert refused.startswith(b"HTTP/1.1 400 ") and b"x-juspay-proxy: error" in refused
+            assert b"upgrades" in refused
+            body = json.dumps(trigger_body("flight")).encode()
+            held[5].sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                            b"content-length: %d\r\n\r\n%s" % (len(body), body))  # fmt: skip
+            for sock in held[3:4]:
+                sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nhost: x\r\ncontent-length: 50\r\n\r\n{")
+            time.sleep(0.3)  # the exchange is in flight: forwarded, its answer dripping
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            answered = _whole_answer(held[5])
+            out, err = process.communicate(timeout=15)
+        finally:
+            process.kill()  # never left running after a failed assertion (a no-op once it has exited)
     for sock in held:
         sock.close()
     assert answered.startswith(b"HTTP/1.1 503 ") and b"x-juspay-proxy: error" in answered, answered
