@@ -26,8 +26,10 @@ browser:
 # Three workers on two cores: the suite waits on servers and subprocesses as much as it computes, so a third
 # worker keeps both cores busy (85 s against 96 s with two, measured here). The kit's tests share one worker,
 # which builds the wheels once.
+# Bytecode is written (even where PYTHONDONTWRITEBYTECODE is set): pytest's rewritten modules of schemathesis and
+# hypothesis are then compiled once, not again in every worker and every suite run in a subprocess.
 test: install browser lint typecheck check-generated
-	$(PY) -m pytest -n 3 --dist loadgroup
+	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 3 --dist loadgroup
 
 lint: install
 	$(VENV)/bin/ruff check .
