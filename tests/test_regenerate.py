@@ -27,17 +27,13 @@ def repo_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_check_passes_on_the_committed_tree() -> None:
-    result = run_script(spec.ROOT, "--check")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "up to date" in result.stdout
-
-
-def test_generation_is_byte_identical_run_to_run(tmp_path: Path) -> None:
-    regenerate.generate(tmp_path / "one")
-    regenerate.generate(tmp_path / "two")
-    assert not regenerate.compare(tmp_path / "one", tmp_path / "two")
-    assert not list((tmp_path / "one").rglob(".ruff_cache"))
+def test_generation_reproduces_the_committed_client_byte_for_byte(tmp_path: Path) -> None:
+    """A fresh run gives exactly what an earlier run committed (run to run, machine to machine), and leaves no
+    formatter cache behind. (`make test` also runs `regenerate.py --check` itself; the command's own output is
+    held by the drift tests below.)"""
+    regenerate.generate(tmp_path / "fresh")
+    assert not regenerate.compare(regenerate.OUTPUT_PATH, tmp_path / "fresh")
+    assert not list((tmp_path / "fresh").rglob(".ruff_cache"))
 
 
 def test_check_fails_and_lists_files_after_a_spec_change(repo_copy: Path) -> None:
