@@ -6,16 +6,20 @@ mark those parts: every user (the mock, the proxy, replay, the contract checks a
 client's templates) asks this module. They come from the spec's own extensions:
 
     document root   x-juspay-error-envelope: {envelope: JuspayError, codePointer: /error_info/code}
-    a property      x-juspay-secret: true   (a payment credential: masked wherever the kit writes)
+    a property      x-juspay-secret: credential | otp   (a payment credential, or the OTP: masked wherever
+                                                      the kit writes, an OTP as [masked-otp])
     each operation  x-juspay-success: {field: status, value: SUCCESS}
                     x-juspay-refusal: {envelope: TriggerOtpRefusal, codeField: errorCode,
                                        messageField: errorMessage}
+                    x-juspay-requires: bound-card   (optional: what the journey needs before a call; one of
+                                                     REQUIREMENTS, read by the contract run's priming)
 
 so adding an operation is an edit to the spec, not to a Python map.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,6 +54,7 @@ class Operation:
     request_inferred: str | None  # x-inferred id of the request schema (its closedness)
     response_inferred: str | None  # x-inferred id of the 200 answer's schema (its fields)
     statuses: tuple[int, ...]  # documented statuses
+    requires: str | None = None  # x-juspay-requires: what the journey needs before a call (REQUIREMENTS)
 
     def is_success(self, body: Any) -> bool:
         """Whether a parsed answer carries the success value in the success field."""
@@ -62,7 +67,8 @@ class Api:
     error_envelope: str  # component schema of Juspay's general error envelope
     error_code_pointer: tuple[str, ...]  # where that envelope keeps its code
     error_inferred: str | None
-    secret_fields: frozenset[str] = frozenset()  # field names marked x-juspay-secret (payment credentials)
+    credential_fields: frozenset[str] = frozenset()  # field names marked x-juspay-secret: credential
+    otp_fields: frozenset[str] = frozenset()  # field names marked x-juspay-secret: otp
 
     def __iter__(self) -> Iterator[Operation]:
         return iter(self.operations.values())
@@ -88,6 +94,15 @@ class Api:
         for part in self.error_code_pointer:
             node = node.get(part) if isinstance(node, dict) else None
         return node if isinstance(node, str) else None
+
+
+# The journey's preconditions an operation may name in x-juspay-requires: an OTP issued for the body's session
+# (Trigger OTP, then the code), a card provisioned and bound, or a bound card with a payment instruction for the
+# body's session.
+REQUIREMENTS = ("otp", "bound-card", "instruction")
+# What a field marked x-juspay-secret holds: a payment credential (masked "[masked]") or a one-time password
+# (masked "[masked-otp]", which replay fills from the target's inbox).
+SECRET_KINDS = ("credential", "otp")
 
 
 def _inferred_id(node: Any) -> str | None:
@@ -138,6 +153,9 @@ def load(document: dict[str, Any]) -> Api:
             raise SpecError(f"{label} needs a JSON request body that refers to a component schema")
         request_name, request_schema = _component(document, request_ref)
         ok_ref = _schema_ref(document, raw.get("responses", {}).get("200", {}))
+        requires = raw.get("x-juspay-requires")
+        if requires is not None and requires not in REQUIREMENTS:
+            raise SpecError(f"{label} has x-juspay-requires {str(requires)[:40]!r}; one of {', '.join(REQUIREMENTS)}")
         operations[operation_id] = Operation(
             operation_id=operation_id,
             method=method,
@@ -157,25 +175,47 @@ def load(document: dict[str, Any]) -> Api:
             request_inferred=_inferred_id(request_schema),
             response_inferred=_inferred_id(_component(document, ok_ref)[1]) if ok_ref else None,
             statuses=tuple(int(s) for s in raw.get("responses", {}) if str(s).isdigit()),
+            requires=requires,
         )
+    secrets = _secret_marks(document)
     return Api(
         operations=operations,
         error_envelope=error_name,
         error_code_pointer=tuple(p for p in error["codePointer"].split("/") if p),
         error_inferred=_inferred_id(error_schema),
-        secret_fields=frozenset(
-            str(name)
-            for schema in document.get("components", {}).get("schemas", {}).values()
-            for name, prop in (schema.get("properties", {}) if isinstance(schema, dict) else {}).items()
-            if isinstance(prop, dict) and prop.get("x-juspay-secret") is True
-        ),
+        credential_fields=frozenset(name for name, kind in secrets.items() if kind == "credential"),
+        otp_fields=frozenset(name for name, kind in secrets.items() if kind == "otp"),
     )
+
+
+def _secret_marks(document: dict[str, Any]) -> dict[str, str]:
+    """Field name -> its x-juspay-secret kind, over every component schema's properties; SpecError for a kind
+    outside SECRET_KINDS, or a name marked with two kinds."""
+    marks: dict[str, str] = {}
+    for schema_name, schema in document.get("components", {}).get("schemas", {}).items():
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        for name, prop in properties.items() if isinstance(properties, dict) else ():
+            kind = prop.get("x-juspay-secret") if isinstance(prop, dict) else None
+            if kind is None:
+                continue
+            if kind not in SECRET_KINDS or marks.get(str(name), kind) != kind:
+                raise SpecError(
+                    f"{schema_name}.{name} has x-juspay-secret {str(kind)[:40]!r}; one of {', '.join(SECRET_KINDS)},"
+                    " the same wherever the name is marked"
+                )
+            marks[str(name)] = kind
+    return marks
 
 
 @functools.cache
 def shared() -> Api:
     """The vendored spec's facts, read once per process."""
     return load(spec.load())
+
+
+def path_of(operation_id: str) -> str:
+    """Where the vendored spec serves an operation ("/initiateVerification" for triggerOtp)."""
+    return shared().operations[operation_id].path
 
 
 def example(document: dict[str, Any], operation_id: str, status: str = "200") -> Any:
@@ -188,3 +228,9 @@ def example(document: dict[str, Any], operation_id: str, status: str = "200") ->
             examples = response["content"]["application/json"]["examples"]
             return next(iter(examples.values()))["value"]
     raise KeyError(operation_id)
+
+
+def encode_basic(api_key: str) -> str:
+    """The credential of the Basic Authorization the API takes for a key: base64 of `key:` (the key as the user
+    name, an empty password). The one place the kit encodes it (wire.basic_authorization, the redactor)."""
+    return base64.b64encode(f"{api_key}:".encode()).decode()

@@ -4,9 +4,9 @@ One mock server per test session, on a free loopback port, its state reset befor
 fixture. Options (command line, or the ini key of the same name with underscores):
 
     --juspay-mock-seed N               reproducible OTP codes (default: random)
-    --juspay-mock-max-requests N       maxOTPRequestsAllowed (default 3)
-    --juspay-mock-max-verifications N  maxOTPVerificationAllowed (default 3)
-    --juspay-mock-code-expiration N    codeExpiration in minutes (default 5)
+    --juspay-mock-max-requests N       maxOTPRequestsAllowed (default 3, 1 to 100)
+    --juspay-mock-max-verifications N  maxOTPVerificationAllowed (default 3, 1 to 100)
+    --juspay-mock-code-expiration N    codeExpiration in minutes (default 5, 1 to 1440)
     --juspay-mock-allow-host NAME      a Host name the mock answers beyond localhost (repeatable)
 
 Per test: `juspay_mock.configure(max_requests=1)` or the marker `@pytest.mark.juspay_mock(max_requests=1)`
@@ -39,12 +39,11 @@ from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID
 from juspay_kit.mock.callers import allowed_host
 from juspay_kit.mock.journal import FIXTURE_HEADER
 from juspay_kit.mock.process import running_mock
+from juspay_kit.mock.sessions import LIMIT_SETTINGS
 
-OPTIONS = {  # option -> (mock flag, help)
-    "seed": ("--seed", "reproducible OTP codes (default: random)"),
-    "max_requests": ("--max-requests", "maxOTPRequestsAllowed of the mock (default 3)"),
-    "max_verifications": ("--max-verifications", "maxOTPVerificationAllowed of the mock (default 3)"),
-    "code_expiration": ("--code-expiration", "codeExpiration of the mock, in minutes (default 5)"),
+OPTIONS = {  # option -> (mock flag, help, lowest, highest)
+    "seed": ("--seed", "reproducible OTP codes (default: random)", 0, None),
+    **{s.option: (s.flag, f"{s.describe()} of the mock", s.low, s.high) for s in LIMIT_SETTINGS},
 }
 
 
@@ -57,7 +56,7 @@ class Call:
     path: str
     status: int | None  # the status answered, a fault's included; None: dropped, or still pending
     headers: dict[str, str]
-    json: Any  # the request body as parsed JSON (OTP fields masked), or its text
+    json: Any  # the request body as parsed JSON (secret fields masked), or its text
     received_at: str
     pending: bool = False  # arrived, not answered yet (a delay fault holds it)
     refusal_code: str | None = None  # the answer's refusal code (error_info.code, errorCode, responseCode)
@@ -66,8 +65,7 @@ class Call:
     fixture: bool = False  # made by the fixture itself (provisioned_card)
 
 
-LIMIT_NAMES = {"max_requests": "maxOTPRequestsAllowed", "max_verifications": "maxOTPVerificationAllowed",
-               "code_expiration": "codeExpirationMinutes", "require_provisioning": "requireProvisioning"}  # fmt: skip
+LIMIT_NAMES = {**{s.option: s.control for s in LIMIT_SETTINGS}, "require_provisioning": "requireProvisioning"}
 
 
 @dataclass(frozen=True)
@@ -224,7 +222,7 @@ class JuspayMock:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("juspay-mock", "the juspay_mock fixture (juspay-visa-agentic-kit)")
-    for name, (_, help_text) in OPTIONS.items():
+    for name, (_, help_text, _, _) in OPTIONS.items():
         group.addoption(f"--juspay-mock-{name.replace('_', '-')}", dest=f"juspay_mock_{name}", type=int, help=help_text)
         parser.addini(f"juspay_mock_{name}", help_text)
     hosts = "a Host name the mock answers beyond localhost and loopback addresses (repeatable; the ini key: one a line)"
@@ -238,17 +236,18 @@ MOCK_ARGUMENTS = pytest.StashKey[list[str]]()
 
 def pytest_configure(config: pytest.Config) -> None:
     """Check the options once, before any test runs: a bad value is one usage line, not a fixture error."""
+    keywords = ", ".join(f"{s.option}=None" for s in LIMIT_SETTINGS)
+    limits = "; ".join(f"{s.option}: {s.describe()}" for s in LIMIT_SETTINGS)
     config.addinivalue_line(
         "markers",
-        "juspay_mock(max_requests=None, max_verifications=None, code_expiration=None, require_provisioning=None): "
-        "the juspay_mock fixture's limits for this test",
+        f"juspay_mock({keywords}, require_provisioning=None): the juspay_mock fixture's limits for a test ({limits})",
     )
     config.stash[MOCK_ARGUMENTS] = _mock_arguments(config)
 
 
 def _mock_arguments(config: pytest.Config) -> list[str]:
     arguments: list[str] = []
-    for name, (flag, _) in OPTIONS.items():
+    for name, (flag, _, low, high) in OPTIONS.items():
         value = config.getoption(f"juspay_mock_{name}")  # the command line beats the ini key, 0 included
         if value is None:
             value = config.getini(f"juspay_mock_{name}") or None
@@ -258,8 +257,9 @@ def _mock_arguments(config: pytest.Config) -> list[str]:
             number = int(value)
         except ValueError:
             raise pytest.UsageError(f"juspay_mock_{name} must be a whole number, got {value!r}") from None
-        if number < (0 if name == "seed" else 1):
-            raise pytest.UsageError(f"juspay_mock_{name} must be {'>= 0' if name == 'seed' else 'positive'}")
+        if number < low or (high is not None and number > high):
+            bounds = f"from {low} to {high}" if high is not None else f">= {low}"
+            raise pytest.UsageError(f"juspay_mock_{name} must be {bounds}, got {number}")
         arguments += [flag, str(number)]
     for host in config.getoption("juspay_mock_allow_host") or config.getini("juspay_mock_allow_host"):
         try:

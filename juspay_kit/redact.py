@@ -1,8 +1,10 @@
 """Masking of secrets in everything the kit writes: reports, logs, cassettes, exception text.
 
-Secrets are masked by structure where their place is known (the Authorization value, an `otpValue` field, a
-payment credential the spec marks `x-juspay-secret` such as Fetch's `tokenNumber` and `cryptogram`:
-see `cassette.py` and `json_body`), and wherever else they appear by what was learned: every run of text
+Secrets are masked by structure where their place is known: the Authorization value, and every field the spec
+marks `x-juspay-secret` (`otp`: Validate OTP's `otpValue`, masked "[masked-otp]"; `credential`: Fetch's
+`tokenNumber` and `cryptogram`, Provision's `secureToken`, masked "[masked]"), by its name in any case and with
+or without `_` and `-`, in parsed JSON, in a query string and, as `"name": value`, in text that is not JSON (see
+`cassette.py` and `json_body`). Wherever else they appear they are masked by what was learned: every run of text
 covered by PIECE-long pieces of a registered key (or of one of its encodings: Basic, base64, hex, URL
 encoding, reversed) or of a long OTP, and every exact occurrence of a shorter secret.
 
@@ -32,27 +34,41 @@ MAX_SECRETS = 1000  # learned secrets kept; the least recently registered is for
 MAX_SECRET_CHARS = 1024  # a longer secret is learned from its first this many characters
 MAX_PIECES = 100_000  # pieces kept for all secrets together (a 1,024-character key has about 19,000)
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
-OTP_FIELDS = frozenset({"otp", "otpvalue", "otp_value"})  # field and parameter names (lower case) holding an OTP
-OTP_IN_TEXT = re.compile(r'(?i)("(?:otp|otpvalue|otp_value)"\s*:\s*"?)([^",}\s]{1,256})')  # (prefix, OTP) in non-JSON
+# a `"name": value` pair in text that is not JSON: (name, separator, value); the name is checked by field_mask
+_FIELD_IN_TEXT = re.compile(r'"([^"\\\s,:{}\[\]]{1,64})"(\s*:\s*"?)([^",}\s]{1,256})')
 _AUTHORIZATION = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+")
 
 
-def is_otp_field(name: str) -> bool:
-    return name.lower() in OTP_FIELDS
+def _plain(name: str) -> str:
+    """A field name as masking compares it: lower case, without `_` and `-` (otpValue, otp_value, OTP-VALUE)."""
+    return name.lower().replace("_", "").replace("-", "")
 
 
 @functools.cache
-def credential_fields() -> frozenset[str]:
-    """Field names (lower case) the spec marks as payment credentials (`x-juspay-secret`)."""
-    return frozenset(name.lower() for name in api.shared().secret_fields)
+def _masks() -> dict[str, str]:
+    """The mask of every field the spec marks `x-juspay-secret`, by its plain name."""
+    facts = api.shared()
+    return {_plain(n): MASK for n in facts.credential_fields} | {_plain(n): OTP_MASK for n in facts.otp_fields}
 
 
 def field_mask(name: str) -> str | None:
-    """The mask of a field that holds a secret by its name (an OTP, a payment credential); None for others."""
-    lowered = name.lower()
-    if lowered in OTP_FIELDS:
-        return OTP_MASK
-    return MASK if lowered in credential_fields() else None
+    """The mask of a field the spec marks secret: OTP_MASK for an OTP, MASK for a payment credential; None for
+    any other field."""
+    return _masks().get(_plain(name))
+
+
+def is_otp_field(name: str) -> bool:
+    return field_mask(name) == OTP_MASK
+
+
+def fields_in_text(text: str) -> list[str]:
+    """The values of the secret fields that text which is not JSON carries as `"name": value`."""
+    return [value for name, _, value in _FIELD_IN_TEXT.findall(text) if field_mask(name)]
+
+
+def mask_fields_in_text(text: str) -> str:
+    """Text that is not JSON with the value of each secret field it carries as `"name": value` masked."""
+    return _FIELD_IN_TEXT.sub(lambda m: f'"{m[1]}"{m[2]}{field_mask(m[1]) or m[3]}', text)
 
 
 def masked_secret_header(name: str, value: str) -> str:
@@ -62,13 +78,13 @@ def masked_secret_header(name: str, value: str) -> str:
     return f"{scheme} {MASK}" if rest and name.lower().endswith("authorization") else MASK
 
 
-def mask_otp_fields(value: Any) -> Any:
-    """A copy of parsed JSON with every OTP field (at any depth) replaced by OTP_MASK, every credential field by
-    MASK."""
+def mask_secret_fields(value: Any) -> Any:
+    """A copy of parsed JSON with every secret field (at any depth) replaced by its mask: OTP_MASK for an OTP,
+    MASK for a payment credential."""
     if isinstance(value, dict):
-        return {key: _secret_mask(str(key), item) or mask_otp_fields(item) for key, item in value.items()}
+        return {key: _secret_mask(str(key), item) or mask_secret_fields(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [mask_otp_fields(item) for item in value]
+        return [mask_secret_fields(item) for item in value]
     return value
 
 
@@ -80,7 +96,7 @@ def _secret_mask(key: str, item: Any) -> str | None:
 def key_forms(api_key: str) -> tuple[str, ...]:
     """The key and the encodings a caller or a server may show it in."""
     raw = api_key.encode()
-    encoded = base64.b64encode(raw + b":").decode()
+    encoded = api.encode_basic(api_key)
     return (
         api_key,
         encoded,
@@ -112,7 +128,7 @@ class Redactor:
         if "key:" + api_key in self._secrets:  # the common case, a key seen before: nothing to compute
             self._secrets.move_to_end("key:" + api_key)
             return
-        credential = base64.b64encode(f"{api_key}:".encode()).decode().lower()
+        credential = api.encode_basic(api_key).lower()
         self.basic_credentials[credential] = None
         self.basic_credentials.move_to_end(credential)
         while len(self.basic_credentials) > MAX_SECRETS:
@@ -125,10 +141,8 @@ class Redactor:
         if len(value) >= MIN_SECRET:
             self._learn("secret:" + value, (value,))
 
-    add_otp = add_secret
-
     def learn(self, data: Any) -> None:
-        """Learn every OTP and credential that parsed JSON carries in a field named for it, at any depth."""
+        """Learn every OTP and credential that parsed JSON carries in a field the spec marks secret, at any depth."""
         if isinstance(data, dict):
             for key, item in data.items():
                 if field_mask(str(key)) is not None and isinstance(item, str | int) and not isinstance(item, bool):
@@ -206,15 +220,17 @@ class Redactor:
         return self.text(data) if isinstance(data, str) else data
 
     def json_body(self, raw: bytes | None) -> str:
-        """A request body for display: OTP fields masked, then every known secret masked."""
+        """A request body for display: secret fields masked, then every known secret masked."""
         if not raw:
             return ""
         text = raw.decode("utf-8", "backslashreplace")
         try:
             payload: Any = json.loads(text)
         except (ValueError, RecursionError):
-            return self.text(text)
+            for value in fields_in_text(text):
+                self.add_secret(value)
+            return self.text(mask_fields_in_text(text))
         self.learn(payload)
         if isinstance(payload, dict) and any(field_mask(str(key)) for key in payload):
-            text = json.dumps(mask_otp_fields(payload), ensure_ascii=False)
+            text = json.dumps(mask_secret_fields(payload), ensure_ascii=False)
         return self.text(text)

@@ -9,6 +9,7 @@ the pinned openapi-python-client and ruff (both must be the versions below, run 
 from __future__ import annotations
 
 import filecmp
+import json
 import os
 import pprint
 import shlex
@@ -33,6 +34,7 @@ PACKAGE_NAME = "juspay_visa_agentic_client"
 CONFIG_PATH = spec.ROOT / "generator" / "config.yaml"
 TEMPLATES_PATH = spec.ROOT / "generator" / "templates"
 PACKAGE_TEMPLATES_PATH = spec.ROOT / "generator" / "package"
+CLIENT_PATH = spec.ROOT / "generator" / "client.yaml"  # how JuspayClient presents an operation (all optional)
 OUTPUT_PATH = spec.ROOT / "generated" / PROJECT_NAME
 IGNORED_NAMES = {".ruff_cache", "__pycache__", ".mypy_cache", "dist", "build"}
 
@@ -179,12 +181,129 @@ def package_context(document: dict[str, Any]) -> dict[str, Any]:
         "refusal_bases": "{" + ", ".join(f"{op!r}: exceptions.{base}" for op, base in bases.items()) + "}",
         "refusal_fields": {op.operation_id: (op.refusal.code_field, op.refusal.message_field) for op in facts},
         "environments": pprint.pformat(environments, sort_dicts=False),
-        "credential_fields": repr(tuple(sorted(facts.secret_fields))),
+        "credential_fields": repr(tuple(sorted(facts.credential_fields))),
         "lenient_conflict": LENIENT_CONFLICT,
         "default_timeout": DEFAULT_TIMEOUT,
         "default_connect_retries": DEFAULT_CONNECT_RETRIES,
         "retry_backoff": RETRY_BACKOFF_SECONDS,
+        **client_context(document),
     }
+
+
+_PRIMITIVES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_PRESENTATION_KEYS = {"doc", "defaults", "returns"}
+
+
+def _python_type(node: dict[str, Any], owner: str) -> tuple[str, set[str]]:
+    """The annotation openapi-python-client gives a property, and the model classes it names. An inline object
+    or enum is the model it generates under `owner` (the schema's name and the property's)."""
+    from openapi_python_client.strings import ClassName
+
+    if "$ref" in node:
+        name = str(ClassName(node["$ref"].rsplit("/", 1)[-1], ""))
+        return name, {name}
+    kind = node.get("type")
+    if kind == "array":
+        inner, models = _python_type(node.get("items", {}), f"{owner}_item")
+        return f"list[{inner}]", models
+    if kind == "object" or "enum" in node:
+        name = str(ClassName(owner, ""))
+        return name, {name}
+    return _PRIMITIVES.get(kind, "Any") if isinstance(kind, str) else "Any", set()
+
+
+def _component_name(document: dict[str, Any], node: Any) -> str:
+    while isinstance(node, dict) and "$ref" in node and "/responses/" in node["$ref"]:
+        node = spec.follow(document, node["$ref"])
+    ref = node.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref", "")
+    if not ref:
+        raise SpecError("every operation's request body and 200 answer must refer to a component schema")
+    return str(ref).rsplit("/", 1)[-1]
+
+
+def _presentation() -> dict[str, dict[str, Any]]:
+    loaded = yaml.safe_load(CLIENT_PATH.read_text(encoding="utf-8")) if CLIENT_PATH.is_file() else None
+    shown: dict[str, dict[str, Any]] = (loaded or {}).get("operations") or {}
+    for operation_id, entry in shown.items():
+        if not isinstance(entry, dict) or set(entry) - _PRESENTATION_KEYS:
+            raise HarnessError(f"{CLIENT_PATH.name}: {operation_id} may set {', '.join(sorted(_PRESENTATION_KEYS))}")
+    return shown
+
+
+def _is_secret(prop: Any, kinds: tuple[Any, ...]) -> bool:
+    return isinstance(prop, dict) and prop.get("x-juspay-secret") in kinds
+
+
+def _parameters(body: dict[str, Any], request: str, defaults: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+    """The keywords of an operation's method: the required fields in the spec's order, then those with a default,
+    then the optional ones (None); and the model classes their types name."""
+    from openapi_python_client.strings import snake_case
+
+    params: list[dict[str, Any]] = []
+    models: set[str] = set()
+    for name, prop in body.get("properties", {}).items():
+        annotation, named = _python_type(prop, f"{request}_{name}")
+        models |= named
+        python = snake_case(name)
+        rank = 1 if name in defaults else 0 if name in body.get("required", []) else 2
+        params.append({
+            "name": python, "rank": rank, "value": f"list({python})" if annotation.startswith("list[") else python,
+            "annotation": f"{annotation} | None" if rank == 2 else annotation,
+            "default": json.dumps(defaults[name]) if rank == 1 else "None" if rank == 2 else None,
+            "secret": annotation == "str" and _is_secret(prop, ("otp", "credential")),
+        })  # fmt: skip
+    params.sort(key=lambda p: p["rank"])  # stable: the spec's order within each rank
+    return params, models
+
+
+def client_context(document: dict[str, Any]) -> dict[str, Any]:
+    """The methods of JuspayClient and AsyncJuspayClient, one per operation of the spec (generator/package/parts/),
+    presented as generator/client.yaml says (a docstring, defaults, a field of the answer to return)."""
+    from openapi_python_client.strings import snake_case
+
+    shown, schemas = _presentation(), document["components"]["schemas"]
+    operations: list[dict[str, Any]] = []
+    models: set[str] = set()
+    modules: list[str] = []
+    for path, method, raw in spec.operations(document):
+        operation_id, entry = str(raw["operationId"]), shown.get(raw["operationId"], {})
+        request = _component_name(document, raw["requestBody"])
+        response = _component_name(document, raw["responses"]["200"])
+        body, answer = schemas[request], schemas[response].get("properties", {})
+        params, named = _parameters(body, request, entry.get("defaults") or {})
+        models |= named | {request, response}
+        extra = ["extra: dict[str, Any] | None"] if body.get("additionalProperties") is True else []
+        typed = [f"{p['name']}: {p['annotation']}" for p in params] + extra
+        returns = entry.get("returns")
+        if returns is not None and returns not in answer:
+            raise HarnessError(f"{CLIENT_PATH.name}: {operation_id} returns {returns}, which its 200 answer lacks")
+        returned = _python_type(answer[returns], f"{response}_{returns}") if returns else (response, set())
+        models |= returned[1]
+        tag = snake_case(raw["tags"][0]) if raw.get("tags") else "default"
+        modules += [tag] * (tag not in modules)
+        header = any(
+            (spec.follow(document, p["$ref"]) if "$ref" in p else p).get("name") == "x-merchantid"
+            for p in raw.get("parameters", [])
+        )
+        doc = entry.get("doc") or f"{raw.get('summary') or operation_id} ({method} {path}): the success answer."
+        name = snake_case(operation_id)
+        operations.append({
+            "operation_id": operation_id, "method": name, "tag": tag, "alias": f"_{name}",
+            "builder": f"_{name}_kwargs", "request": request, "response": response, "doc": str(doc).strip(),
+            "signature": ", ".join([f"{t} = {p['default']}" if p["default"] else t
+                                    for t, p in zip(typed[: len(params)], params, strict=True)]
+                                   + [f"{e} = None" for e in extra]),
+            "builder_signature": ", ".join(typed),
+            "call": ", ".join([f"{p['name']}={p['name']}" for p in params] + ["extra=extra"] * bool(extra)),
+            "required_call": ", ".join(f"{p['name']}={p['value']}" for p in params if p["rank"] < 2),
+            "optional": [p["name"] for p in params if p["rank"] == 2], "extra": bool(extra),
+            "header": ", x_merchantid=merchant_id" if header else "",
+            "secret": next((p["name"] for p in params if p["secret"]), "None"),
+            "remember": any(_is_secret(v, ("credential",)) for v in answer.values()),
+            "returns": returned[0] if returns else response,
+            "unwrap": f".{snake_case(returns)}" if returns else "",
+        })  # fmt: skip
+    return {"client_operations": operations, "client_models": sorted(models), "api_modules": modules}
 
 
 def render_package_modules(project: Path, document: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ class Validators:
 
     def matches(self, component: str, body: Any) -> bool:
         """Whether `body` is valid against the named component schema."""
-        return bool(self._components[component].is_valid(body))
+        return hazard(body) is None and bool(self._components[component].is_valid(body))
 
     def documented(self, operation_id: str, status: int) -> bool:
         return (operation_id, str(status)) in self._validators
@@ -65,6 +65,9 @@ class Validators:
 
     def request_errors(self, operation_id: str, body: Any) -> list[str]:
         """JSON pointers of the places where a request body breaks the operation's request schema."""
+        found = hazard(body)
+        if found is not None:
+            return [found[0]]
         return ["/" + "/".join(str(p) for p in e.instance_path) for e in self._requests[operation_id].iter_errors(body)]
 
     def errors(self, operation_id: str, status: int, body: Any) -> list[str]:
@@ -72,6 +75,9 @@ class Validators:
         validator = self._validators.get((operation_id, str(status)))
         if validator is None:
             return [f"status {status} is not documented for {operation_id}"]
+        found = hazard(body)
+        if found is not None:  # a value the validator cannot take: judged here (a hostile target sends them)
+            return [f"{found[0]} holds {found[1]}"]
         return [error.message for error in validator.iter_errors(body)]
 
 
@@ -107,11 +113,19 @@ class Problem:
             return self.pointer, "not one of the documented values"
         if self.rule in ("oneOfNotValid", "anyOf"):
             return self.pointer, "matches none of the documented shapes"
+        if self.rule == UNREPRESENTABLE:
+            return self.pointer, "holds a value no validator takes (a lone surrogate, a non-finite or huge number)"
         return self.pointer, f"violates {self.rule}"
 
 
 def problems(validator: Any, instance: Any) -> Iterator[Problem]:
-    """The problems a compiled jsonschema_rs validator finds in `instance`, in its order."""
+    """The problems a compiled jsonschema_rs validator finds in `instance`, in its order; a value it cannot take
+    (see `hazard`) is the one problem, never handed to it."""
+    found = hazard(instance)
+    if found is not None:
+        pointer = found[0].strip("/")
+        yield Problem(UNREPRESENTABLE, tuple(pointer.split("/")) if pointer else ())
+        return
     for error in validator.iter_errors(instance):
         kind = error.kind
         name = type(kind).__name__
@@ -127,6 +141,7 @@ def problems(validator: Any, instance: Any) -> Iterator[Problem]:
             yield Problem(rule, parts)
 
 
+UNREPRESENTABLE = "unrepresentable"
 FLOAT_MAX = 1.7976931348623157e308
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +18,11 @@ from juspay_kit.errors import HarnessError, SpecError
 ROOT = Path(__file__).resolve().parent.parent  # the repository, in a checkout
 PACKAGED_SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"  # the copy a wheel installs
 IN_CHECKOUT = (ROOT / "spec" / "openapi.yaml").is_file()
-SPEC_PATH = ROOT / "spec" / "openapi.yaml" if IN_CHECKOUT else PACKAGED_SPEC_PATH
-WRITABLE_SPEC_PATH = SPEC_PATH if IN_CHECKOUT else Path("spec") / "openapi.yaml"  # fetch's default target
+VENDORED_SPEC_PATH = ROOT / "spec" / "openapi.yaml" if IN_CHECKOUT else PACKAGED_SPEC_PATH
+# JUSPAY_KIT_SPEC: another document for every reader of the spec in this process (the mock, the contract run, the
+# proxy, replay). A seam for testing a changed spec end to end (tests/test_toy_operation.py); never written to.
+SPEC_PATH = Path(os.environ["JUSPAY_KIT_SPEC"]) if os.environ.get("JUSPAY_KIT_SPEC") else VENDORED_SPEC_PATH
+WRITABLE_SPEC_PATH = VENDORED_SPEC_PATH if IN_CHECKOUT else Path("spec") / "openapi.yaml"  # fetch's default target
 PROVENANCE_PATH = ROOT / "spec" / "provenance.json"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")  # operation keys of a path
 

@@ -9,6 +9,8 @@ import binascii
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from juspay_kit import api
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -96,4 +98,4 @@ def decode_credential(credential: str) -> bytes | None:
 
 def basic_authorization(api_key: str) -> str:
     """The Authorization value for an API key as the Basic username and an empty password."""
-    return "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
+    return "Basic " + api.encode_basic(api_key)

@@ -1,6 +1,8 @@
 """A hostile target on loopback: every request (the API, /__mock__/health, anything) gets one hostile answer.
 
 drip      a JSON answer that declares 10,000 bytes and sends one every DRIP seconds, for ever
+headers   a status line, then one byte of a header every DRIP seconds, for ever
+gzip      a 16 KB answer that gzip inflates to 16 MB (a bomb, sent whatever the request asked for)
 endless   a chunked answer that never ends
 huge      an answer that declares 300 MB and sends them
 deep      JSON nested 100,000 levels deep
@@ -9,6 +11,7 @@ limits    a Trigger OTP success whose limits are absurd ("²", and a number of 5
 
 from __future__ import annotations
 
+import gzip
 import socket
 import threading
 import time
@@ -17,11 +20,19 @@ from contextlib import contextmanager
 
 DRIP = 0.1
 MODES = ("drip", "endless", "huge", "deep", "limits")
+BOMB = gzip.compress(b"0" * (16 << 20), compresslevel=9)
 _HEAD = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n"
 
 
 def _answer(mode: str, conn: socket.socket, stop: threading.Event) -> None:
-    if mode == "drip":
+    if mode == "headers":
+        conn.sendall(b"HTTP/1.1 200 OK\r\nx-slow: ")
+        while not stop.wait(DRIP):
+            conn.sendall(b"a")
+    elif mode == "gzip":
+        body = BOMB
+        conn.sendall(_HEAD + b"content-encoding: gzip\r\ncontent-length: %d\r\n\r\n" % len(body) + body)
+    elif mode == "drip":
         conn.sendall(_HEAD + b"content-length: 10000\r\n\r\n{")
         while not stop.wait(DRIP):
             conn.sendall(b" ")

@@ -118,3 +118,20 @@ def test_an_operation_without_its_envelope_extensions_is_refused_by_name() -> No
     del document["paths"]["/toy"]["post"]["x-juspay-refusal"]
     with pytest.raises(SpecError, match="toyOperation needs x-juspay-refusal"):
         api.load(document)
+
+
+def test_what_the_journey_needs_before_a_call_is_read_from_the_spec() -> None:
+    needs = {operation.operation_id: operation.requires for operation in api.shared() if operation.requires}
+    assert needs == {"validateOtp": "otp", "setupAgenticPayment": "bound-card",
+                     "fetchPaymentCredentials": "instruction"}  # fmt: skip
+    document = with_toy_operation()
+    document["paths"]["/toy"]["post"]["x-juspay-requires"] = "a-coffee"
+    with pytest.raises(SpecError, match="toyOperation has x-juspay-requires 'a-coffee'"):
+        api.load(document)
+
+
+def test_an_operation_added_to_the_spec_gets_a_method_of_the_client() -> None:
+    toy = next(op for op in regenerate.client_context(with_toy_operation())["client_operations"]
+               if op["operation_id"] == "toyOperation")  # fmt: skip
+    assert (toy["method"], toy["signature"], toy["returns"], toy["secret"]) == ("toy_operation", "toy_id: str",
+                                                                               "ToyResponse", "None")  # fmt: skip

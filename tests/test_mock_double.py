@@ -8,10 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
+from juspay_kit import api
 from juspay_kit.commands import mock as mock_command
-from juspay_kit.mock.double import JOURNAL_SIZE, MAX_DELAY_SECONDS
+from juspay_kit.mock.app import MockApp, MockSettings
+from juspay_kit.mock.double import JOURNAL_SIZE, MAX_DELAY_SECONDS, ControlError, parse_limits
+from juspay_kit.mock.sessions import LIMIT_SETTINGS, Limits
 from juspay_kit.pytest_plugin import JuspayMock
 from tests.commands import run_command
+from tests.test_mock_callers import api_call, call
 
 
 def control(juspay_mock: JuspayMock, method: str, action: str, body: Any = None) -> httpx.Response:
@@ -107,3 +111,27 @@ def test_bad_mock_options_are_one_usage_line() -> None:
     for args in (["--seed", "-1"], ["--max-requests", "0"]):
         ran = run_command(mock_command.main, args)
         assert ran.returncode == 2 and len(ran.stderr.splitlines()) == 1, ran.stderr
+
+
+def test_the_command_the_config_control_and_the_marker_read_one_table_of_limits(request: pytest.FixtureRequest) -> None:
+    marker = next(line for line in request.config.getini("markers") if line.startswith("juspay_mock("))
+    for setting in LIMIT_SETTINGS:
+        assert getattr(Limits(), setting.attribute) == setting.default and setting.describe() in marker
+        for value in (setting.low - 1, setting.low, setting.high, setting.high + 1):
+            inside = setting.low <= value <= setting.high
+            if inside:
+                assert getattr(parse_limits({setting.control: value}, Limits()), setting.attribute) == value
+            else:
+                with pytest.raises(ControlError, match=f"from {setting.low} to {setting.high}"):
+                    parse_limits({setting.control: value}, Limits())
+            # a bad --port after a good limit: refused for the port, never served
+            ran = run_command(mock_command.main, [setting.flag, str(value), "--port", "70000"])
+            assert ran.returncode == 2 and (("--port" if inside else setting.flag) in ran.stderr), ran.stderr
+
+
+def test_a_fault_for_any_operation_plays_on_each_operation_then_is_used_up() -> None:
+    app = MockApp(MockSettings())  # in-process: no server
+    assert call(app, "POST", "/__mock__/faults", {"operation": "*", "status": 503, "times": 5})[0] == 201
+    operations = list(api.shared())
+    assert [api_call(app, operation.path, b"{}")[0] for operation in operations] == [503] * len(operations)
+    assert api_call(app, operations[0].path, b"{}")[0] == 400  # used up: the request's own checks answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from juspay_kit import api, spec
 from juspay_kit.mock.process import RunningMock
 from juspay_kit.mock.sessions import Clock, Limits, Outcome, SessionStore
 from tests.conftest import MockClient, auth_headers
@@ -278,3 +280,36 @@ def test_mock_matches_the_session_model(client: MockClient) -> None:
     wanted = {"OK", "INVALID_OTP", "SESSION_LOCKED", "DEVICE_ALREADY_BOUND", "OTP_REQUEST_LIMIT_EXCEEDED",
               "OTP_EXPIRED", "SESSION_NOT_FOUND"}  # fmt: skip
     assert wanted <= MockAgainstModel.reached, f"the model never reached {wanted - MockAgainstModel.reached}"
+
+
+def test_each_refusal_of_the_mock_has_a_code_and_a_status_the_spec_documents() -> None:
+    """Outcome restates each code with its status: held to the spec's code lists, statuses, envelopes and samples."""
+    document, facts = spec.load(), api.shared()
+    statuses = {outcome.code: outcome.status for outcome in Outcome if outcome.code is not None}
+    assert set(statuses) == {code for operation in facts for code in operation.refusal.codes}
+    for operation in facts:
+        for status_text, response in document["paths"][operation.path][operation.method.lower()]["responses"].items():
+            while "$ref" in response:
+                response = spec.follow(document, response["$ref"])
+            refusals = [code for code in operation.refusal.codes if str(statuses[code]) == status_text]
+            envelope = f"#/components/schemas/{operation.refusal.envelope}"
+            assert not refusals or envelope in json.dumps(response), (operation.operation_id, status_text, refusals)
+            for example in response.get("content", {}).get("application/json", {}).get("examples", {}).values():
+                sample = example["value"] if isinstance(example["value"], dict) else {}
+                code = sample.get(operation.refusal.code_field)
+                assert code is None or statuses[code] == int(status_text), (operation.operation_id, code, status_text)
+        assert {statuses[code] for code in operation.refusal.codes} <= set(operation.statuses), operation.operation_id
+
+
+def test_a_code_expires_at_the_exact_instant_codeexpiration_ends() -> None:
+    class Frozen(Clock):
+        def now(self) -> float:
+            return self.offset
+
+    key, store = ("m", "tok", "c1"), SessionStore(limits=Limits(code_expiration_minutes=1), clock=Frozen(100.0))
+    for valid_for, outcome in ((59.999, Outcome.INVALID_OTP), (60.0, Outcome.EXPIRED)):
+        store.reset()
+        store.clock.offset = 100.0
+        assert store.trigger(key, "tok") is Outcome.SENT
+        store.clock.offset += valid_for
+        assert store.validate(key, "tok", "not-the-code") is outcome, valid_for

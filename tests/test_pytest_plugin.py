@@ -67,7 +67,7 @@ def test_a_failing_control_fails_the_test_in_one_line(juspay_mock: JuspayMock) -
 @pytest.mark.parametrize(
     ("ini", "option", "message"),
     [("juspay_mock_seed = abc", [], "juspay_mock_seed must be a whole number"),
-     ("", ["--juspay-mock-max-requests", "0"], "juspay_mock_max_requests must be positive")],  # as the ini says
+     ("", ["--juspay-mock-max-requests", "0"], "juspay_mock_max_requests must be from 1 to 100")],
     ids=["ini", "command-line"],
 )  # fmt: skip
 def test_a_bad_option_value_is_one_usage_line(tmp_path: Path, ini: str, option: list[str], message: str) -> None:

@@ -32,13 +32,39 @@ def verdicts(url: str, budget: int | None = None, **overrides: Any) -> tuple[dic
     return {verdict.rule.id: verdict for verdict in found}, sent
 
 
-def test_a_stand_in_that_keeps_the_rules_confirms_each_within_thirteen_requests() -> None:
+@pytest.fixture(scope="module")
+def kept() -> tuple[dict[str, probe.Verdict], int]:
+    """The verdicts of a stand-in that keeps the rules: one probe run for the tests that read them."""
     with serve(lambda app: app, controls=False) as url:
-        found, sent = verdicts(url)
+        return verdicts(url)
+
+
+def test_a_stand_in_that_keeps_the_rules_confirms_each_within_thirteen_requests(
+    kept: tuple[dict[str, probe.Verdict], int],
+) -> None:
+    found, sent = kept
     assert {rule: v.verdict for rule, v in found.items()} == dict.fromkeys(RULE_IDS, "confirmed")
     assert "429 OTP_REQUEST_LIMIT_EXCEEDED" in found["trigger-request-limit"].detail
     assert "403 SESSION_LOCKED" in found["validate-lockout"].detail
     assert sent == sum(v.requests for v in found.values()) <= 13
+
+
+def test_setup_before_binding_is_judged_on_the_token_provision_answered(
+    kept: tuple[dict[str, probe.Verdict], int],
+) -> None:
+    """A token nobody provisioned is refused (TOKEN_NOT_FOUND, 400) whether bound or not: no evidence for the rule.
+    The token Provision answered, not bound, is refused for that (DEVICE_NOT_BOUND, 409, setup-status-409)."""
+    found, _ = kept
+    assert found["setup-before-binding"].detail == "Setup on an unbound token: 409 DEVICE_NOT_BOUND"
+
+
+def test_a_server_error_is_never_counted_as_a_refusal() -> None:
+    down = json.dumps({"status": "FAILURE", "errorCode": "TOKEN_NOT_FOUND", "errorMessage": "down"}).encode()
+    with serving(lambda path, headers, body: (503, "application/json", down)) as (url, _):
+        found, _ = verdicts(url)
+    assert {rule: v.verdict for rule, v in found.items()} == dict.fromkeys(RULE_IDS, "not_exercised"), found
+    assert found["fetch-before-setup"].detail == "Fetch with no instruction was answered 503"
+    assert found["setup-before-binding"].detail == "Setup on an unbound token was answered 503"
 
 
 def test_a_stand_in_answering_200_to_everything_contradicts_every_rule() -> None:

@@ -62,11 +62,14 @@ def test_document_validates_as_openapi_3_1() -> None:
 
 
 def test_operations_and_ids() -> None:
+    """Juspay's five pages, where the transcription put them; an operation added to the spec is no failure here."""
     found = {(path, method): op["operationId"] for path, method, op in spec.operations(DOCUMENT)}
-    assert found == {("/initiateVerification", "POST"): "triggerOtp", ("/validateOtp", "POST"): "validateOtp",
-                     ("/provision-token-passkey", "POST"): "provisionTokenAndCreatePasskey",
-                     ("/cards/setUpAgenticPaymentInstruction", "POST"): "setupAgenticPayment",
-                     ("/cards/fetchAgenticTransactCreds", "POST"): "fetchPaymentCredentials"}  # fmt: skip
+    pages = {("/initiateVerification", "POST"): "triggerOtp", ("/validateOtp", "POST"): "validateOtp",
+             ("/provision-token-passkey", "POST"): "provisionTokenAndCreatePasskey",
+             ("/cards/setUpAgenticPaymentInstruction", "POST"): "setupAgenticPayment",
+             ("/cards/fetchAgenticTransactCreds", "POST"): "fetchPaymentCredentials"}  # fmt: skip
+    assert found.items() >= pages.items()
+    assert len(set(found.values())) == len(found)  # an operationId names one operation
 
 
 @pytest.mark.parametrize("operation_id", ["triggerOtp", "validateOtp"])

@@ -130,3 +130,14 @@ def test_no_hand_written_module_is_over_400_lines() -> None:
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+def test_no_template_of_the_generator_is_over_400_lines() -> None:
+    """The client's templates are hand-written too (generator/package/ and its parts, generator/templates/)."""
+    templates = sorted((ROOT / "generator").rglob("*.jinja"))
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in templates
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert len(templates) >= 8 and long == {}

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from juspay_kit.bench.processes import cpu_seconds, running_proxy, wait_until_serving
-from juspay_kit.bench.tools import API_KEY, BENCH_DIR, MERCHANT, api_headers, wrk
+from juspay_kit.bench.tools import API_KEY, BENCH_DIR, FETCH_PATH, MERCHANT, TRIGGER_PATH, api_headers, wrk
 from juspay_kit.errors import HarnessError
 from juspay_kit.mock import drive
 from juspay_kit.spec import ROOT
@@ -57,7 +57,7 @@ def client_cost(base_url: str, rounds: int, calls: int = 2000) -> dict[str, Any]
             for index in range(calls):
                 body = {"tokenReference": "t", "vProvisionedTokenId": "v", "clientReferenceId": f"{prefix}-{index}",
                         "stepUpRequestId": step_up}  # fmt: skip
-                answer = pool.post(f"{base_url}/initiateVerification", json=body, headers=headers)
+                answer = pool.post(f"{base_url}{TRIGGER_PATH}", json=body, headers=headers)
                 if answer.status_code != 200:
                     raise HarnessError(f"raw httpx baseline got {answer.status_code}")
 
@@ -97,7 +97,7 @@ def fetch_client_cost(base_url: str, rounds: int, calls: int = 1000) -> dict[str
 
         def with_httpx() -> None:
             for _ in range(calls):
-                if pool.post("/cards/fetchAgenticTransactCreds", json=body).status_code != 200:
+                if pool.post(FETCH_PATH, json=body).status_code != 200:
                     raise HarnessError("raw httpx baseline of Fetch was refused")
 
         rates: dict[str, list[float]] = {"client": [], "raw": []}
@@ -122,7 +122,7 @@ def median_latency_ms(url: str, calls: int, prefix: str) -> float:
             body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"{prefix}-{index}",
                     "stepUpRequestId": "s"}  # fmt: skip
             started = time.perf_counter()
-            answer = http.post("/initiateVerification", json=body, headers=headers)
+            answer = http.post(TRIGGER_PATH, json=body, headers=headers)
             times.append((time.perf_counter() - started) * 1000)
             if answer.status_code != 200:
                 raise HarnessError(f"latency probe got {answer.status_code} from {url}")
@@ -149,7 +149,7 @@ def learned_keys_cost(keys: int = 10_000, calls: int = 1000) -> dict[str, Any]:
                         **api_headers(),
                         "Authorization": basic_authorization(f"caller-{index:06d}-{index * 7919}"),
                     }
-                    http.post("/initiateVerification", json=body, headers=headers)
+                    http.post(TRIGGER_PATH, json=body, headers=headers)
             many_keys = median_latency_ms(proxy_url, calls, "many-keys")
     print(f"  proxy p50 with 1 key {one_key:.3f} ms, after {keys} keys {many_keys:.3f} ms", flush=True)
     return {"keys": keys, "p50_ms_one_key": round(one_key, 3), "p50_ms_after_keys": round(many_keys, 3),
@@ -218,13 +218,13 @@ def slow_clients_latency(clients: int = 300, calls: int = 200) -> dict[str, Any]
         slow = [socket.create_connection((host, int(port))) for _ in range(clients)]
         try:
             for sock in slow:
-                sock.sendall(b"POST /initiateVerification HTTP/1.1\r\nX-Slow: ")
+                sock.sendall(f"POST {TRIGGER_PATH} HTTP/1.1\r\nX-Slow: ".encode())
             with httpx.Client(base_url=mock.url, timeout=10, trust_env=False) as http:
                 for index in range(calls):
                     body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"slow-{index}",
                             "stepUpRequestId": "s"}  # fmt: skip
                     started = time.perf_counter()
-                    if http.post("/initiateVerification", json=body, headers=headers).status_code != 200:
+                    if http.post(TRIGGER_PATH, json=body, headers=headers).status_code != 200:
                         raise HarnessError("a valid request failed while slow clients held connections")
                     times.append((time.perf_counter() - started) * 1000)
                     if index % 20 == 0:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from juspay_kit.bench.tools import API_KEY, MERCHANT, api_headers
+from juspay_kit.bench.tools import API_KEY, MERCHANT, TRIGGER_PATH, api_headers
 from juspay_kit.errors import HarnessError
 
 PAGE_QUERY = "/__mock__/state?view=page&limit=200"  # what the page's script asks (ui.py)
@@ -91,7 +91,7 @@ def fill(url: str, sessions: int, batch: int = 10) -> None:
                 fields = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"fill-{index}",
                           "stepUpRequestId": _STEP_UP}  # fmt: skip
                 body = json.dumps(fields).encode()
-                requests.append(f"POST /initiateVerification HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
+                requests.append(f"POST {TRIGGER_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
                                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)  # fmt: skip
             sock.sendall(b"".join(requests))
             _read_answers(sock, len(requests))
@@ -123,7 +123,7 @@ def _latencies(url: str, calls: int, prefix: str) -> list[float]:
             body = {"tokenReference": "t", "vProvisionedTokenId": "t", "clientReferenceId": f"{prefix}-{index}",
                     "stepUpRequestId": _STEP_UP}  # fmt: skip
             started = time.perf_counter()
-            answer = http.post("/initiateVerification", json=body, headers=headers)
+            answer = http.post(TRIGGER_PATH, json=body, headers=headers)
             times.append((time.perf_counter() - started) * 1000)
             if answer.status_code != 200:
                 raise HarnessError(f"Trigger OTP got {answer.status_code} during the page's bench")

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from juspay_kit import api, spec
-from juspay_kit.bench.tools import API_KEY, MERCHANT
+from juspay_kit.bench.tools import API_KEY, MERCHANT, TRIGGER_PATH
 from juspay_kit.errors import HarnessError
 from juspay_kit.spec import ROOT, SPEC_PATH
 
@@ -37,7 +37,7 @@ def wait_until_serving(url: str, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         try:
             answer = httpx.post(
-                f"{url}/initiateVerification",
+                f"{url}{TRIGGER_PATH}",
                 json=body,
                 auth=(API_KEY, ""),
                 headers={"x-merchantid": MERCHANT},

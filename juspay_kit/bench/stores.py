@@ -39,6 +39,7 @@ def rss_mb() -> float:
 
 
 def fill() -> dict[str, Any]:
+    from juspay_kit.bench.tools import VALIDATE_PATH
     from juspay_kit.mock.app import MockApp
     from juspay_kit.mock.double import ControlError
     from juspay_kit.mock.journal import JOURNAL_BYTES
@@ -53,7 +54,7 @@ def fill() -> dict[str, Any]:
     def step(name: str) -> None:
         report["added_mb"][name] = round(rss_mb() - report["baseline_mb"] - sum(report["added_mb"].values()), 1)
 
-    scope = {"method": "POST", "path": "/validateOtp", "headers": [(b"content-type", b"application/json")]}
+    scope = {"method": "POST", "path": VALIDATE_PATH, "headers": [(b"content-type", b"application/json")]}
     body = json.dumps({"note": "x" * (63 * 1024)}).encode()
     while app.journal.dropped == 0:
         app.journal.body(app.journal.arrive("validateOtp", scope), body)

@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from juspay_kit import api
 from juspay_kit.errors import HarnessError
 from juspay_kit.spec import ROOT
 from juspay_kit.wire import basic_authorization
@@ -20,6 +21,10 @@ PRISM_BIN = BENCH_DIR / "prism" / "node_modules" / ".bin" / "prism"
 LUA = ROOT / "scripts" / "bench" / "trigger.lua"
 API_KEY = "bench_key_" + "0" * 8
 MERCHANT = "bench_merchant"
+# The paths the benchmarks call, from the spec
+TRIGGER_PATH = api.path_of("triggerOtp")
+VALIDATE_PATH = api.path_of("validateOtp")
+FETCH_PATH = api.path_of("fetchPaymentCredentials")
 
 
 def api_headers() -> dict[str, str]:

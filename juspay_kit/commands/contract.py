@@ -20,7 +20,7 @@ from urllib.request import url2pathname
 
 from juspay_visa_agentic_client.guard import MAX_ANSWER_BYTES
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, printable, run
 from juspay_kit.contract.settings import ENVIRONMENT, MODES, PROFILES, resolve
 from juspay_kit.errors import HarnessError, TargetUnreachable, UsageError
 from juspay_kit.redact import Redactor
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--operation", action="append", metavar="OPERATION_ID", help="check only this operation (repeatable; "
-        "default: all five, e.g. triggerOtp, fetchPaymentCredentials)"
+        "default: every operation of the spec, e.g. triggerOtp, fetchPaymentCredentials)"
     )  # fmt: skip
     parser.add_argument(
         "--require-rules", action="store_true", default=None, help="fail the run when a rule of the journey (the "
@@ -134,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = runner.run(
             settings,
             redactor,
-            progress=lambda line: print(line, flush=True),
+            progress=lambda line: print(printable(line), flush=True),
             announce=lambda s: print(
                 f"Contract check of {s.describe_target()} (profile {s.profile.value}, seed {s.seed})", flush=True
             ),
@@ -145,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HarnessError as exc:
         raise HarnessError(redactor.text(str(exc))) from None
     data = report.write(result, settings.report_dir, redactor)
-    print(redactor.text(report.console(data)))
+    print(printable(redactor.text(report.console(data))))
     print(f"  reports: {settings.report_dir}/summary.json, junit.xml, summary.md")
     if result.violations:  # also when the target was lost afterwards: the outcome says the run was cut short
         return EXIT_VIOLATION

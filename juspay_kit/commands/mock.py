@@ -1,6 +1,5 @@
-"""Run the embedded Juspay mock: the five operations of the Visa agentic API (Provision token and create
-passkey, Trigger OTP, Validate OTP, Setup Agentic Payment, Fetch VIC Payment Credentials) and the /__mock__/
-test controls with the OTP inbox page.
+"""Run the embedded Juspay mock: every operation of the Visa agentic API in its spec (OPERATIONS) and the
+/__mock__/ test controls with the OTP inbox page.
 
 Prints `Juspay mock listening on URL` once it accepts requests. OTP codes are random unless --seed is given;
 read them from GET /__mock__/inbox. It answers only requests whose Host is localhost, a loopback address,
@@ -12,19 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NoReturn
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, non_negative_int, positive, run
+from juspay_kit import api
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, non_negative_int, run, whole_number
 from juspay_kit.commands import add_connection_flags, allowed_host_option, connection_limits
 from juspay_kit.contract.safety import bind_address, is_loopback_host
 from juspay_kit.errors import UsageError
 from juspay_kit.mock import READY_PREFIX
 from juspay_kit.mock.app import DEFAULT_API_KEY, DEFAULT_MERCHANT_ID, MockSettings
-from juspay_kit.mock.sessions import Limits
+from juspay_kit.mock.sessions import LIMIT_SETTINGS, Limits
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = command_parser(
         "juspay-mock",
-        __doc__,
+        (__doc__ or "").replace("OPERATIONS", ", ".join(operation.summary for operation in api.shared())),
         {EXIT_OK: "stopped (Ctrl-C)", EXIT_ERROR: "bad arguments, or the address cannot be bound"},
         {},
     )
@@ -39,13 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--seed", type=non_negative_int, help="make OTP codes reproducible, 0 or more (default: random)"
     )
-    parser.add_argument(
-        "--max-verifications", type=positive, default=3, help="maxOTPVerificationAllowed (default: %(default)s)"
-    )
-    parser.add_argument("--max-requests", type=positive, default=3, help="maxOTPRequestsAllowed (default: %(default)s)")
-    parser.add_argument(
-        "--code-expiration", type=positive, default=5, help="codeExpiration, minutes (default: %(default)s)"
-    )
+    for setting in LIMIT_SETTINGS:
+        parser.add_argument(setting.flag, type=whole_number(setting.low, setting.high), default=setting.default,
+                            metavar="N", help=setting.describe())  # fmt: skip
     parser.add_argument("--access-log", action="store_true", help="log each request line (never headers)")
     parser.add_argument(
         "--no-controls", action="store_true", help="do not serve the /__mock__/ test controls (they answer 404)"
@@ -75,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_key=args.api_key,
         merchant_id=args.merchant_id,
         seed=args.seed,
-        limits=Limits(args.max_verifications, args.max_requests, args.code_expiration),
+        limits=Limits(**{setting.attribute: getattr(args, setting.option) for setting in LIMIT_SETTINGS}),
         body_timeout_seconds=args.body_timeout,
         controls=not args.no_controls,
         allowed_hosts=tuple(args.allow_host),

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from juspay_visa_agentic_client.guard import MAX_ANSWER_BYTES
 
-from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, run
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, non_negative_int, printable, run
 from juspay_kit.contract.settings import SANDBOX_BUDGET, SANDBOX_RATE_LIMIT, credentials
 from juspay_kit.errors import UsageError
 
@@ -87,8 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     def compare(url: str) -> replay.ReplayResult:
         return replay.replay(
             args.cassette, url, api_key, merchant_id, reset=not args.no_reset, timeout=args.request_timeout,
-            max_answer_bytes=args.max_answer_bytes,
-            progress=lambda line: print(redactor.text(line), flush=True), rate_limit=rate_limit, budget=budget,
+            max_answer_bytes=args.max_answer_bytes, rate_limit=rate_limit, budget=budget,
+            progress=lambda line: print(printable(redactor.text(line)), flush=True),
         )  # fmt: skip
 
     if args.against is None:

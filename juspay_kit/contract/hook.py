@@ -24,6 +24,7 @@ import urllib3
 from juspay_visa_agentic_client import guard
 from schemathesis.generation import GenerationMode
 
+from juspay_kit import api
 from juspay_kit.contract.checks import operation_id  # importing checks also registers them
 from juspay_kit.contract.settings import Settings
 from juspay_kit.errors import BudgetExhausted, HarnessError
@@ -40,10 +41,14 @@ class AnswerBreach(requests.exceptions.ConnectionError):
 def read_within(budget: guard.Budget, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
     """A requests `response` hook: read the streamed body within `budget` (the guard every reader shares), so a
     dripping, endless or deeply nested answer ends the run's wait instead of hanging it or exhausting memory."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):  # never inflated: a stacked gzip answer of 2 KB is a gigabyte
+        response.close()
+        raise AnswerBreach(f"{response.url} broke the limit on its answer's encoding: {encoding[:20]} (identity asked)")
     try:
         while True:
             budget.left()
-            piece = response.raw.read1(65536, decode_content=True)
+            piece = response.raw.read1(65536, decode_content=False)
             if not piece:
                 break
             budget.take(piece)
@@ -81,7 +86,7 @@ class Controller:
         except (ValueError, RecursionError, TypeError):
             return  # not JSON: nothing was sent in a field named for a secret
         self.redactor.learn(body)
-        if operation_id(case) == "provisionTokenAndCreatePasskey" and isinstance(body, dict):
+        if isinstance(body, dict):  # an answer that provisioned a card (Provision's) names both its ids
             reference, token_id = body.get("tokenReference"), body.get("vProvisionedTokenId")
             if isinstance(reference, str) and isinstance(token_id, str) and len(self.cards) < MAX_CARDS:
                 self.cards[reference] = token_id
@@ -99,8 +104,9 @@ class Controller:
             self._prime(case)
 
     def _prime(self, case: Any) -> None:
-        """Give a positive case a fresh session; for Validate OTP, trigger it and take the code from the inbox; for
-        Setup, a bound card; for Fetch, a bound card with a payment instruction for the case's session."""
+        """Give a positive case a fresh session, and what its operation's x-juspay-requires names: an OTP issued
+        (Validate OTP: trigger it and take the code from the inbox), a bound card (Setup), or a bound card with a
+        payment instruction for the case's session (Fetch)."""
         meta = case.meta
         if meta is None or meta.generation.mode is not GenerationMode.POSITIVE or not isinstance(case.body, dict):
             return
@@ -108,21 +114,23 @@ class Controller:
             return
         self.primed += 1
         case.body["clientReferenceId"] = f"contract-{self.settings.seed}-{self.primed}"
-        operation = operation_id(case)
-        if operation in ("triggerOtp", "validateOtp") and case.body.get("tokenReference") in self.cards:
+        facts = api.shared().get(operation_id(case))
+        requires = facts.requires if facts is not None else None
+        reference = case.body.get("tokenReference")
+        if isinstance(reference, str) and reference in self.cards:
             # schemathesis reuses values from earlier answers: a provisioned token keeps its own token id
-            case.body["vProvisionedTokenId"] = self.cards[case.body["tokenReference"]]
-        if operation == "validateOtp":
+            case.body["vProvisionedTokenId"] = self.cards[reference]
+        if requires == "otp":
             otp = self._issue_code(case.body)
             if otp is None:
                 self.priming_failures += 1  # the case goes out unprimed and the checks judge the answer
             else:
                 case.body["otpValue"] = otp
-        elif operation in ("setupAgenticPayment", "fetchPaymentCredentials"):
+        elif requires in ("bound-card", "instruction"):
             given = case.body.get("customerId")
             customer = given if isinstance(given, str) else "contract-customer"
             token_id = self._bound_card(customer)
-            if token_id is not None and operation == "fetchPaymentCredentials":
+            if token_id is not None and requires == "instruction":
                 token_id = self._instruction(token_id, customer, case.body["clientReferenceId"])
             if token_id is None:
                 self.priming_failures += 1
@@ -133,7 +141,7 @@ class Controller:
         """A card provisioned and bound through the mock: its vProvisionedTokenId, or None."""
         try:
             card = drive.provision(self._client(), customer)
-            self.redactor.add_otp(drive.bind(self._client(), card))
+            self.redactor.add_secret(drive.bind(self._client(), card))
         except HarnessError:
             return None
         return card["vProvisionedTokenId"]
@@ -152,7 +160,7 @@ class Controller:
             otp = drive.issue_code(self._client(), {**body, "stepUpRequestId": "cHJpbWU="})
         except HarnessError:
             return None
-        self.redactor.add_otp(otp)
+        self.redactor.add_secret(otp)
         return otp
 
     def _client(self) -> httpx.Client:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
+from juspay_kit.cli import printable
 from juspay_kit.errors import UsageError
 from juspay_kit.redact import Redactor
 
@@ -233,7 +234,8 @@ def prepare(directory: Path) -> None:
 def write(result: RunResult, directory: Path, redactor: Redactor) -> dict[str, Any]:
     directory.mkdir(parents=True, exist_ok=True)
     data = summary(result)
-    (directory / "summary.json").write_text(redactor.text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+    text = redactor.text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"  # a lone surrogate stays escaped
+    (directory / "summary.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     (directory / "junit.xml").write_bytes(redactor.text(junit(result).decode()).encode())
-    (directory / "summary.md").write_text(redactor.text(markdown(data)))
+    (directory / "summary.md").write_text(printable(redactor.text(markdown(data))), encoding="utf-8")
     return data

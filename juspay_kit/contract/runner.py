@@ -17,7 +17,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 
-from juspay_kit import spec
+from juspay_kit import api, spec
 from juspay_kit.contract import probe
 from juspay_kit.contract.hook import active
 from juspay_kit.contract.results import RunResult, Violation, collect, curl, verdicts
@@ -34,6 +34,7 @@ def schemathesis_config(settings: Settings) -> dict[str, Any]:
     """The schemathesis configuration for a run, in the shape of schemathesis.toml."""
     sandbox = settings.profile is Profile.SANDBOX
     refusals = settings.profile.allows_refusals
+    secret_fields = api.shared().otp_fields | api.shared().credential_fields
     checks_config: dict[str, Any] = {
         # Positive data must be accepted; without priming also a documented business refusal (checked by
         # positive_refusal_documented). Never 401: "everything was 401 and the run passed" is a failure.
@@ -55,13 +56,23 @@ def schemathesis_config(settings: Settings) -> dict[str, Any]:
             "no-shrink": sandbox,  # shrinking replays requests
         },
         "parameters": {"header.x-merchantid": settings.merchant_id},
+        # Every request, schemathesis's own capability probes included, asks for an unencoded answer: a target
+        # that compresses anyway is refused by the answer hook (hook.py) rather than inflated.
+        "headers": {"Accept-Encoding": "identity"},
         "checks": checks_config,
         "phases": {"stateful": {"enabled": False}},
         "output": {
             "sanitization": {
                 # Replaces schemathesis's defaults, whose "token" marker would hide tokenReference and
-                # vProvisionedTokenId, the identifiers a reproduction needs.
-                "keys-to-sanitize": ["authorization", "proxy-authorization", "cookie", "set-cookie", "otpvalue"],
+                # vProvisionedTokenId, the identifiers a reproduction needs. The fields the spec marks
+                # x-juspay-secret (the OTP, the payment credentials) are named by the spec.
+                "keys-to-sanitize": [
+                    "authorization",
+                    "proxy-authorization",
+                    "cookie",
+                    "set-cookie",
+                    *sorted(name.lower() for name in secret_fields),
+                ],
                 "sensitive-markers": [
                     "authorization",
                     "password",

@@ -38,6 +38,8 @@ def reset_mock_controls(settings: Settings, base_url: str) -> bool:
             ok = answer.status_code == 200 and answer.json().get("status") == "ok"
             if ok:
                 http.post(f"{base_url}/__mock__/reset", json={})  # controls take JSON only
+        except guard.Breach as exc:  # a hostile target: the run ends before anything else is sent
+            raise TargetUnreachable(f"{base_url} broke the limit on its answer's {exc.limit} (health): {exc}") from None
         except (httpx.HTTPError, ValueError, AttributeError):
             ok = False
     return bool(ok)

@@ -1,13 +1,15 @@
 """The mock's ASGI application: request checks driven by the vendored spec, then the OTP session rules.
 
-A plain ASGI callable rather than a framework: the mock has two operations and a small control surface,
-and owning the body reading is what lets it cap size, depth and read time and answer every malformed
+A plain ASGI callable rather than a framework: the mock serves every operation of the spec and a small
+control surface, and owning the body reading is what lets it cap size, depth and read time and answer every malformed
 request with a documented 400 instead of a framework's own error page.
 
 Request checks run in this order, each answered with the spec's `JuspayError` body:
 405 (known path, method not POST) · 404 (unknown path) · 401 (Basic credentials) · 400 (missing or empty
 `x-merchantid`) · 401 (merchant not the configured one) · 400 (content type, size, read timeout, UTF-8,
-JSON, depth, not an object, request schema). Then the session rules (`sessions.py`) decide. Framing the
+JSON, depth, not an object, request schema). Then the operation's rules of the journey (`@rule`: the OTP
+sessions of `sessions.py`, the cards and instructions of `journey.py`) decide; an operation without rules
+is answered with its spec's success example (`rules.py`). Framing the
 HTTP parser cannot read, and heads that are too large or too slow, are answered in the same JSON shape by
 `protocol.py` before this application sees them.
 """
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from juspay_kit import api, schema
+from juspay_kit import api, schema, spec
 from juspay_kit.mock.answers import RequestError, juspay_error, reject_constant, respond, respond_raw
 from juspay_kit.mock.callers import host_refusal
 from juspay_kit.mock.controls import control
@@ -30,6 +32,7 @@ from juspay_kit.mock.journal import Call as _Call
 from juspay_kit.mock.journal import Journal
 from juspay_kit.mock.journey import Card, Journey
 from juspay_kit.mock.matching import Faults
+from juspay_kit.mock.rules import RULES, rule, spec_answer
 from juspay_kit.mock.sessions import MESSAGES, Limits, Outcome, SessionStore
 from juspay_kit.wire import (
     BodyTimeout,
@@ -76,25 +79,24 @@ def _depth(value: Any, limit: int, level: int = 1) -> bool:
     return False
 
 
-# operationId -> the MockApp method holding its rules
-RULES = {"triggerOtp": "_trigger", "validateOtp": "_validate", "provisionTokenAndCreatePasskey": "_provision",
-         "setupAgenticPayment": "_setup", "fetchPaymentCredentials": "_fetch"}  # fmt: skip
-
-
 @dataclass
 class Operation:
     operation_id: str
     validator: Any  # jsonschema_rs validator compiled once from the spec's request schema
     facts: api.Operation
+    answer: bytes | None = None  # without rules: the spec's success example (rules.py)
 
 
 def load_operations() -> dict[str, Operation]:
     validators = schema.shared()  # request validators compiled once per process, shared with the proxy
+    document = spec.load()
     found = {}
     for facts in api.shared():
         assert facts.method == "POST", "the mock serves POST operations only"
-        assert facts.operation_id in RULES, f"the mock has no rules for {facts.operation_id}"
-        found[facts.path] = Operation(facts.operation_id, validators.request_validator(facts.operation_id), facts)
+        answer = None if facts.operation_id in RULES else spec_answer(document, facts)
+        found[facts.path] = Operation(
+            facts.operation_id, validators.request_validator(facts.operation_id), facts, answer
+        )
     return found
 
 
@@ -287,10 +289,12 @@ class MockApp:
     # ---- session rules --------------------------------------------------------------------------------
 
     def _decide(self, operation: Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
-        decide = getattr(self, RULES[operation.operation_id])
-        status, raw = decide(operation.facts, payload)
+        if operation.answer is not None:  # no rules of the journey: the spec's success example
+            return 200, operation.answer
+        status, raw = getattr(self, RULES[operation.operation_id])(operation.facts, payload)
         return int(status), raw
 
+    @rule("triggerOtp")
     def _trigger(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         gate = self.journey.otp_gate(payload["tokenReference"], payload["vProvisionedTokenId"])
         if gate is not None:
@@ -301,6 +305,7 @@ class MockApp:
             return 200, self._sent_body
         return outcome.status, _refusal(facts, outcome, response=None)
 
+    @rule("validateOtp")
     def _validate(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         gate = self.journey.otp_gate(payload["tokenReference"], payload["vProvisionedTokenId"])
         if gate is not None:
@@ -312,6 +317,7 @@ class MockApp:
             return 200, self._bound_body
         return outcome.status, _refusal(facts, outcome)
 
+    @rule("provisionTokenAndCreatePasskey")
     def _provision(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         reference = payload.get("clientReferenceId")
         card = self.journey.provision(payload["customerId"], reference if isinstance(reference, str) else None)
@@ -319,6 +325,7 @@ class MockApp:
             return card.status, _refusal(facts, card)
         return 200, json.dumps({"status": "SUCCESS", **card.identifiers()}).encode()
 
+    @rule("setupAgenticPayment")
     def _setup(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         instruction = self.journey.setup(
             payload["vProvisionedTokenId"], payload["clientReferenceId"], payload["customerId"],
@@ -328,6 +335,7 @@ class MockApp:
             return instruction.status, _refusal(facts, instruction)
         return 200, json.dumps({"status": "SUCCESS", "instructionId": instruction.instruction_id}).encode()
 
+    @rule("fetchPaymentCredentials")
     def _fetch(self, facts: api.Operation, payload: dict[str, Any]) -> tuple[int, bytes]:
         found = self.journey.fetch(
             payload["vProvisionedTokenId"], payload["clientReferenceId"], payload["transactionDetails"]

@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from juspay_kit.mock.sessions import Limits
-from juspay_kit.redact import OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, mask_otp_fields, masked_secret_header
+from juspay_kit.mock.sessions import LIMIT_SETTINGS, Limits
+from juspay_kit.redact import SECRET_HEADERS, mask_fields_in_text, mask_secret_fields, masked_secret_header
 
 MAX_FAULTS = 1000
 MAX_DELAY_SECONDS = 60.0
@@ -25,11 +25,9 @@ MAX_TIMES = 1000
 JOURNAL_SIZE = 1000
 MAX_JOURNAL_BODY = 64 * 1024
 NO_BODY_STATUSES = (204, 304)  # a fault with one of these statuses may not carry a body
-# control field -> (Limits attribute, lowest, highest)
+# control field -> (Limits attribute, lowest, highest): the bounds of sessions.LIMIT_SETTINGS
 LIMIT_BOUNDS = {
-    "maxOTPRequestsAllowed": ("max_requests", 1, 100),
-    "maxOTPVerificationAllowed": ("max_verifications", 1, 100),
-    "codeExpirationMinutes": ("code_expiration_minutes", 1, 1440),
+    **{setting.control: (setting.attribute, setting.low, setting.high) for setting in LIMIT_SETTINGS},
     "requireProvisioning": ("require_provisioning", 0, 1),  # a boolean: OTP calls need a provisioned token
 }
 _FAULT_FIELDS = ("operation", "status", "body", "contentType", "delaySeconds", "drop", "times")
@@ -155,10 +153,10 @@ def shown_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 def shown_body(raw: bytes) -> Any:
-    """A request body for the journal: JSON with every OTP field masked, else text (both bounded)."""
+    """A request body for the journal: JSON with every secret field masked, else text (both bounded)."""
     if not raw:
         return None
     try:
-        return mask_otp_fields(json.loads(raw))
+        return mask_secret_fields(json.loads(raw))
     except (ValueError, RecursionError):
-        return OTP_IN_TEXT.sub(r"\g<1>" + OTP_MASK, raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace"))
+        return mask_fields_in_text(raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace"))

@@ -1,7 +1,8 @@
 """Driving a running mock over HTTP as an integrator's app would: the one home of the steps that bring a card
 to where Setup and Fetch can be called (Provision, Trigger OTP, the code from the inbox, Validate OTP), and of
 a transaction body. Used by the `juspay_mock` fixture, the contract run's priming, the rule probe, the bench
-and the tests; `http` is an httpx client on the mock with its credentials and `x-merchantid` set."""
+and the tests; `http` is an httpx client on the mock with its credentials and `x-merchantid` set. Paths come from
+the spec (`api.path_of`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from juspay_kit import api
 from juspay_kit.errors import HarnessError
 
 IDS = ("tokenReference", "vProvisionedTokenId", "clientReferenceId")
@@ -27,14 +29,14 @@ def provision(http: httpx.Client, customer: str, client_reference_id: str | None
     body: dict[str, Any] = {"customerId": customer, "sessionContext": {"secureToken": "juspay-mock-session"}}
     if client_reference_id is not None:
         body["clientReferenceId"] = client_reference_id
-    answer = _post(http, "/provision-token-passkey", body)
+    answer = _post(http, api.path_of("provisionTokenAndCreatePasskey"), body)
     return {name: str(answer[name]) for name in (*IDS, "stepUpRequestId")}
 
 
 def issue_code(http: httpx.Client, card: dict[str, str]) -> str:
     """Trigger an OTP for the card's session and read it from the mock's inbox: the code."""
     ids = {name: card[name] for name in IDS}
-    _post(http, "/initiateVerification", {**ids, "stepUpRequestId": card.get("stepUpRequestId", "cw==")})
+    _post(http, api.path_of("triggerOtp"), {**ids, "stepUpRequestId": card.get("stepUpRequestId", "cw==")})
     try:
         found = http.get(
             "/__mock__/inbox", params={name: ids[name] for name in ("tokenReference", "clientReferenceId")}
@@ -50,7 +52,9 @@ def issue_code(http: httpx.Client, card: dict[str, str]) -> str:
 def bind(http: httpx.Client, card: dict[str, str]) -> str:
     """Finish device binding of a provisioned card: trigger, read the code from the inbox, validate. The code."""
     otp = issue_code(http, card)
-    _post(http, "/validateOtp", {**{name: card[name] for name in IDS}, "otpValue": otp, "networkType": "VISA"})
+    _post(
+        http, api.path_of("validateOtp"), {**{name: card[name] for name in IDS}, "otpValue": otp, "networkType": "VISA"}
+    )
     return otp
 
 
@@ -62,7 +66,7 @@ def setup_body(token_id: str, client_reference_id: str, customer: str) -> dict[s
 
 def set_up(http: httpx.Client, token_id: str, client_reference_id: str, customer: str) -> None:
     """A payment instruction without a limit for a bound card and a purchase session."""
-    _post(http, "/cards/setUpAgenticPaymentInstruction", setup_body(token_id, client_reference_id, customer))
+    _post(http, api.path_of("setupAgenticPayment"), setup_body(token_id, client_reference_id, customer))
 
 
 def bound_card(http: httpx.Client, customer: str) -> dict[str, str]:

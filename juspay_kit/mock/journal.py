@@ -6,9 +6,9 @@ late answer is dropped. Calls the `juspay_mock` fixture makes itself carry FIXTU
 `"fixture": true` (the header is not shown) and the fixture leaves them out of `requests()` unless asked.
 
 Secrets are masked when written, with the kit's bounded `Redactor`: Authorization and the other secret headers
-by place, every OTP and every `x-juspay-secret` field by name, and, in any header, the path and any field of
-either body, the API key (in its encodings, Basic included) and every credential the mock issued or saw in
-its field, down to 8-character pieces.
+by place, every field the spec marks `x-juspay-secret` (the OTP, the credentials) by name, and, in any header,
+the path and any field of either body, the API key (in its encodings, Basic included) and every credential the
+mock issued or saw in its field, down to 8-character pieces.
 
 Bounds: the last JOURNAL_SIZE calls and at most JOURNAL_BYTES bytes of them (counted as the Python strings
 held, headers, path and both bodies), each body at most MAX_JOURNAL_BODY characters; the oldest calls go first
@@ -27,7 +27,7 @@ from typing import Any
 from juspay_kit import api, schema
 from juspay_kit.mock.answers import RequestError, reject_constant
 from juspay_kit.mock.double import JOURNAL_SIZE, MAX_JOURNAL_BODY, now_iso, shown_headers
-from juspay_kit.redact import OTP_IN_TEXT, OTP_MASK, Redactor
+from juspay_kit.redact import Redactor, mask_fields_in_text
 from juspay_kit.wire import Message, Receive, Scope, Send
 
 JOURNAL_BYTES = 8 * 1024 * 1024
@@ -174,7 +174,7 @@ class Journal:
         except (ValueError, RecursionError):
             pass
         text = raw[:MAX_JOURNAL_BODY].decode("utf-8", "replace")
-        return self.redactor.text(OTP_IN_TEXT.sub(r"\g<1>" + OTP_MASK, text)), False
+        return self.redactor.text(mask_fields_in_text(text)), False
 
 
 def _code(value: str | None) -> str | None:

@@ -21,10 +21,42 @@ SessionKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A limit of the OTP sessions that a command or a test may set, in the one place that holds its names,
+    its default and its bounds: juspay-mock's flag (`--max-requests`), the pytest option, ini key and keyword
+    (`max_requests`), the config control's field and the Limits attribute all read it."""
+
+    attribute: str  # of Limits
+    control: str  # field of POST /__mock__/config
+    option: str  # juspay-mock's flag and the fixture's option and keyword, with "_" for "-"
+    meaning: str  # what Juspay calls it
+    default: int
+    low: int
+    high: int
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.option.replace("_", "-")
+
+    def describe(self) -> str:
+        return f"{self.meaning} (default {self.default}, {self.low} to {self.high})"
+
+
+LIMIT_SETTINGS = (
+    Setting("max_requests", "maxOTPRequestsAllowed", "max_requests", "maxOTPRequestsAllowed", 3, 1, 100),
+    Setting("max_verifications", "maxOTPVerificationAllowed", "max_verifications", "maxOTPVerificationAllowed", 3, 1,
+            100),
+    Setting("code_expiration_minutes", "codeExpirationMinutes", "code_expiration", "codeExpiration, in minutes", 5, 1,
+            1440),
+)  # fmt: skip
+_DEFAULT = {setting.attribute: setting.default for setting in LIMIT_SETTINGS}
+
+
+@dataclass(frozen=True)
 class Limits:
-    max_verifications: int = 3  # maxOTPVerificationAllowed
-    max_requests: int = 3  # maxOTPRequestsAllowed
-    code_expiration_minutes: int = 5  # codeExpiration
+    max_verifications: int = _DEFAULT["max_verifications"]  # maxOTPVerificationAllowed
+    max_requests: int = _DEFAULT["max_requests"]  # maxOTPRequestsAllowed
+    code_expiration_minutes: int = _DEFAULT["code_expiration_minutes"]  # codeExpiration
     idle_ttl_seconds: float = 1800.0  # sessions untouched this long are forgotten
     max_sessions: int = 100_000  # beyond this the least recently used session is forgotten
     require_provisioning: bool = False  # OTP calls on a token never provisioned are refused (journey.py)

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from juspay_visa_agentic_client import guard
 
 from juspay_kit import schema
+from juspay_kit.cli import printable
 from juspay_kit.contract.safety import is_loopback_host
 from juspay_kit.errors import UpstreamError
 from juspay_kit.mock.app import CONTROL_PREFIX
@@ -145,7 +146,7 @@ class ProxyApp:
             flight.error = refusal
             answer = _proxy_answer(400, {"proxyError": refusal})
             await _send_answer(send, answer)
-            self._finish(scope, body, answer, flight)
+            self._finish(scope, body, answer, flight, own=True)
             return
         # A control request the proxy let through is its own to vouch for: the browser headers it judged are not
         # passed on (the mock would compare the proxy's origin with its own authority and refuse).
@@ -173,14 +174,15 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": answer.body})
         self._finish(scope, body, answer, flight)
 
-    def _finish(self, scope: Scope, body: bytes, answer: Answer | None, flight: _Flight) -> None:
-        """After the caller has its answer: learn the secrets, check, report and record the exchange."""
+    def _finish(self, scope: Scope, body: bytes, answer: Answer | None, flight: _Flight, own: bool = False) -> None:
+        """After the caller has its answer: learn the secrets, check, report and record the exchange. An answer
+        the proxy made itself (`own`) is recorded but never judged: the upstream did not give it."""
         flight.elapsed_ms = (time.perf_counter() - flight.clock) * 1000
         if scope["path"].startswith(CONTROL_PREFIX):
             self._follow_control(scope["path"], answer)
             return
         exchange = self.checker.exchange(scope["method"], scope["path"], flight.headers, body)
-        found = self._check(exchange, answer)
+        found = self._check(exchange, answer, judge=not own)
         self.exchanges += 1
         if not found and self.recorder is None:
             return
@@ -223,12 +225,15 @@ class ProxyApp:
             cassette.learn_secrets(self.redactor, headers)
             self._last_learned = carried
 
-    def _check(self, exchange: Exchange, answer: Answer | None) -> list[Violation]:
+    def _check(self, exchange: Exchange, answer: Answer | None, judge: bool = True) -> list[Violation]:
         found = self.checker.request(exchange)
         if answer is not None:
             headers = _header_dict(answer.headers)
             body = _decoded(headers.get("content-encoding"), answer.body)
-            found += self.checker.response(exchange, answer.status, headers, body)
+            if judge:
+                found += self.checker.response(exchange, answer.status, headers, body)
+            else:
+                exchange.status, exchange.answer_headers, exchange.answer_body = answer.status, headers, body
         return found
 
     def _report(self, exchange: Exchange, found: list[Violation]) -> None:
@@ -278,7 +283,7 @@ class ProxyApp:
         )
 
     def _print(self, line: str) -> None:
-        print(self.redactor.text(line), file=self.out, flush=True)
+        print(printable(self.redactor.text(line)), file=self.out, flush=True)
 
     def _write(self, record: dict[str, Any]) -> None:
         assert self.recorder is not None

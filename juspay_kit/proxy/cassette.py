@@ -14,9 +14,9 @@ Line 1 is the header; every further line is one exchange, in the order the answe
 are lower-cased. Secrets never reach the file: Authorization keeps its scheme and the number of the distinct
 credential it carried, in order of first use ("Basic [masked-key-1]"; replay sends the target's key for the
 credential the recorded upstream accepted, a wrong key for the others),
-every `otpValue` is "[masked-otp]", and the key, its Basic encoding and each OTP seen are masked wherever
-else they appear. A request that got no answer (the upstream was unreachable) has `response: null` and an
-`error`.
+every field the spec marks `x-juspay-secret` is masked (the OTP, `otpValue`, as "[masked-otp]"), and the key,
+its Basic encoding and each OTP and credential seen are masked wherever else they appear. A request that got
+no answer (the upstream was unreachable) has `response: null` and an `error`.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from juspay_kit.errors import UsageError
-from juspay_kit.redact import OTP_IN_TEXT, OTP_MASK, SECRET_HEADERS, Redactor, is_otp_field, masked_secret_header
+from juspay_kit.redact import SECRET_HEADERS, Redactor, field_mask, fields_in_text, masked_secret_header
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
@@ -88,22 +88,23 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
-        for _, otp in OTP_IN_TEXT.findall(text):
-            redactor.add_otp(otp)
+        for value in fields_in_text(text):
+            redactor.add_secret(value)
         return {"bodyText": text}
     redactor.learn(parsed)
     return {"body": parsed}
 
 
 def masked_query(redactor: Redactor, query: str) -> str:
-    """The query string with OTP parameters masked (and learned), every other value through the redactor."""
+    """The query string with the parameters named for a secret field masked (and learned), every other value
+    through the redactor."""
     if not query:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
     for name, value in pairs:
-        if is_otp_field(name) and value:
-            redactor.add_otp(value)
-    return redactor.text(urlencode([(n, OTP_MASK if is_otp_field(n) and v else v) for n, v in pairs], safe="[]"))
+        if field_mask(name) and value:
+            redactor.add_secret(value)
+    return redactor.text(urlencode([(n, (v and field_mask(n)) or v) for n, v in pairs], safe="[]"))
 
 
 def body_bytes(fields: dict[str, Any]) -> bytes:
