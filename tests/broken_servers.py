@@ -288,9 +288,16 @@ FAULT_OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The schemathesis phase that finds each fault, so that a run proving it runs no other (the fuzzing phase finds
+# all but these two, which only the coverage phase's boundary cases reach).
+COVERAGE_FAULTS = frozenset({"missing-header-accepted", "no-405-for-other-methods"})
+
+
 def operation_args(fault: str) -> list[str]:
-    """`--operation` arguments for a contract run against `fault`."""
-    return [arg for operation in FAULT_OPERATIONS.get(fault, ("triggerOtp",)) for arg in ("--operation", operation)]
+    """`--operation` and `--phases` arguments for a contract run against `fault`."""
+    phase = "coverage" if fault in COVERAGE_FAULTS else "fuzzing"
+    operations = FAULT_OPERATIONS.get(fault, ("triggerOtp",))
+    return [arg for operation in operations for arg in ("--operation", operation)] + ["--phases", phase]
 
 
 # Faults only the sandbox profile's checks can see.

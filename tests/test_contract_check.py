@@ -106,7 +106,7 @@ def test_a_stand_in_without_controls_fails_on_broken_servers(fault: str, tmp_pat
 
 
 def test_default_run_against_the_embedded_mock(tmp_path: Path) -> None:
-    result = contract_check_process("--seed", "11", "--max-examples", "30", "--report-dir", str(tmp_path))
+    result = contract_check_process("--seed", "11", "--max-examples", "10", "--report-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     data = summary(tmp_path)
     assert data["cases"] >= 400 and data["target"].startswith("embedded mock")

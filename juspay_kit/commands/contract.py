@@ -98,6 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "not read further and ends the run as target_unreachable (default: %(default)s, 1 MiB)"
     )  # fmt: skip
     parser.add_argument(
+        "--phases", metavar="LIST", help="comma-separated schemathesis phases to run, of examples, coverage, "
+        "fuzzing (default: all three; JUSPAY_PHASES); the rule probe always runs"
+    )  # fmt: skip
+    parser.add_argument(
         "--operation", action="append", metavar="OPERATION_ID", help="check only this operation (repeatable; "
         "default: every operation of the spec, e.g. triggerOtp, fetchPaymentCredentials)"
     )  # fmt: skip
@@ -121,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         operations=args.operation,
         require_rules=args.require_rules,
         max_answer_bytes=args.max_answer_bytes,
+        phases=args.phases,
     )
     if find_spec("schemathesis") is None or find_spec("hypothesis") is None:
         raise UsageError(contract_extra_hint())

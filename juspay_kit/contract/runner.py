@@ -21,7 +21,7 @@ from juspay_kit import api, spec
 from juspay_kit.contract import probe
 from juspay_kit.contract.hook import active
 from juspay_kit.contract.results import RunResult, Violation, collect, curl, verdicts
-from juspay_kit.contract.settings import Profile, Settings
+from juspay_kit.contract.settings import PHASES, Profile, Settings
 from juspay_kit.contract.target import preflight, reset_mock_controls, target
 from juspay_kit.errors import BudgetExhausted, HarnessError
 from juspay_kit.redact import Redactor
@@ -120,6 +120,8 @@ def run(
         if settings.base_url is None:
             result.target = f"embedded mock ({base_url})"
         raw = schemathesis_config(settings)
+        if settings.phases:  # --phases: the others are left out
+            raw["phases"].update({name: {"enabled": name in settings.phases} for name in PHASES})
         raw["phases"].update(phases or {})
         config = SchemathesisConfig.from_dict(raw)
         everything = schemathesis.openapi.from_dict(spec.load(), config=config)  # parsed once per process

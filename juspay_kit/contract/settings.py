@@ -35,6 +35,7 @@ ENVIRONMENT = {
     "JUSPAY_BUDGET": "requests per run, when --budget is not given",
     "JUSPAY_REQUIRE_RULES": "1 (or true, yes) to fail the run when a rule of the journey was not exercised, "
     "when --require-rules is not given",
+    "JUSPAY_PHASES": "comma-separated schemathesis phases (examples, coverage, fuzzing), when --phases is not given",
     "JUSPAY_FIXTURE_*": "identifiers of a sandbox test card for the stateful flow and the journey (see README)",
     "JUSPAY_DEBUG": "set to 1 to see the traceback of an internal error (never shown otherwise)",
 }
@@ -84,11 +85,13 @@ class Settings:
     operations: tuple[str, ...] = ()  # operationIds to check; empty: every operation of the spec
     require_rules: bool = False  # a rule of the journey not exercised fails the run (else it is a note)
     max_answer_bytes: int = MAX_ANSWER_BYTES  # an answer beyond this is not read further (juspay_client's guard)
+    phases: tuple[str, ...] = ()  # schemathesis phases to run (of PHASES); empty: all of them
 
     def describe_target(self) -> str:
         return "embedded mock" if self.base_url is None else self.base_url
 
 
+PHASES = ("examples", "coverage", "fuzzing")  # schemathesis's test phases a run may choose from
 MAX_ANSWER_CAP = 256 * 1024 * 1024  # the largest --max-answer-bytes accepted
 SANDBOX_RATE_LIMIT = 2.0  # requests per second to the sandbox, unless told otherwise
 SANDBOX_BUDGET = 200  # requests per run to the sandbox, unless told otherwise
@@ -115,6 +118,7 @@ def resolve(
     operations: Sequence[str] | None = None,
     require_rules: bool | None = None,
     max_answer_bytes: int = MAX_ANSWER_BYTES,
+    phases: str | None = None,
 ) -> Settings:
     """Build the settings; UsageError (exit 2) for anything wrong, before any request is sent."""
     env = os.environ if environ is None else environ
@@ -155,6 +159,11 @@ def resolve(
         raise UsageError("the budget must not be negative")
     if not math.isfinite(request_timeout) or not 0 < request_timeout <= 600:
         raise UsageError("the request timeout must be a number of seconds in (0, 600]")
+    named = phases if phases is not None else env.get("JUSPAY_PHASES", "")
+    phase_names = tuple(dict.fromkeys(name.strip() for name in named.split(",") if name.strip()))
+    unknown = sorted(set(phase_names) - set(PHASES))
+    if unknown:
+        raise UsageError(f"unknown phase {unknown[0][:40]!r}; choose from {', '.join(PHASES)}")
     if not 1024 <= max_answer_bytes <= MAX_ANSWER_CAP:
         raise UsageError(f"--max-answer-bytes must be between 1024 and {MAX_ANSWER_CAP}")
     if sandbox and kind is TargetKind.SANDBOX and (limit <= 0 or limit > 10 or cap <= 0):
@@ -198,6 +207,7 @@ def resolve(
         operations=tuple(dict.fromkeys(operations or ())),
         require_rules=required,
         max_answer_bytes=max_answer_bytes,
+        phases=phase_names,
     )
 
 
