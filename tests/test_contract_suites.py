@@ -82,7 +82,7 @@ def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
     422) fails the fuzz suite: every operation's item runs, none shares another's node id."""
     with serve(rewrite(_undocumented_status_on_validate_otp)) as url:
         result = run_suite(url, "-n", "2", "--dist", "loadgroup", "contract_tests/test_fuzz.py",
-                           extra_env={"HYPOTHESIS_PROFILE": "fail-fast", "JUSPAY_PHASES": "coverage"})  # fmt: skip
+                           extra_env={"HYPOTHESIS_PROFILE": "fail-fast", "JUSPAY_PHASES": "fuzzing"})  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:]
     assert failed_tests(result.junit) == {"test_validate_otp_conforms": "failure"}  # type: ignore[attr-defined]
     assert FAILURE_TITLES["status_code_conformance"] in result.stdout, result.stdout[-3000:]
@@ -90,7 +90,7 @@ def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
 
 def test_contract_suites_pass_against_a_sandbox_stand_in_and_skip_the_flow_without_fixtures() -> None:
     with serve(conformant) as url:
-        result = run_suite(url, "contract_tests", extra_env={"JUSPAY_PROFILE": "sandbox", "JUSPAY_PHASES": "coverage"})
+        result = run_suite(url, "contract_tests", extra_env={"JUSPAY_PROFILE": "sandbox", "JUSPAY_PHASES": "fuzzing"})
     assert result.returncode == 0, result.stdout[-3000:]
     assert "no fixture identifiers" in result.stdout
 

@@ -95,7 +95,7 @@ def test_mock_and_contract_run_outside_the_repository(kit: Path, tmp_path: Path)
         url = line.split()[-1]
         assert mock.stdout.readline().strip() == f"OTP inbox page: {url}/__mock__/ui"
         checked = outside(kit, tmp_path, "juspay-contract", "--base-url", url, "--max-examples", "15", "--seed", "2",
-                          "--operation", "triggerOtp", "--operation", "fetchPaymentCredentials",
+                          "--operation", "triggerOtp", "--operation", "fetchPaymentCredentials", "--phases", "fuzzing",
                           "--report-dir", "reports", timeout=300)  # fmt: skip
     finally:
         mock.terminate()
