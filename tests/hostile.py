@@ -18,6 +18,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests.loopback import listening, read_request
+
 DRIP = 0.1
 MODES = ("drip", "endless", "huge", "deep", "limits")
 BOMB = gzip.compress(b"0" * (16 << 20), compresslevel=9)
@@ -57,48 +59,18 @@ def _answer(mode: str, conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(_HEAD + b"content-length: %d\r\n\r\n" % len(body) + body)
 
 
-def _length(request: bytes) -> int:
-    head = request.partition(b"\r\n\r\n")[0].lower()
-    found = [line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.startswith(b"content-length:")]
-    return int(found[0]) if found else 0
-
-
 @contextmanager
 def hostile(mode: str) -> Iterator[str]:
     """Serve `mode` on a free loopback port; yields the base URL. Each connection answers one request."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stop = threading.Event()
 
-    def serve_one(conn: socket.socket) -> None:
+    def serve_one(conn: socket.socket, stop: threading.Event) -> None:
         with conn:
             try:
-                request = b""
-                while b"\r\n\r\n" not in request or len(request.partition(b"\r\n\r\n")[2]) < _length(request):
-                    piece = conn.recv(65536)
-                    if not piece:
-                        return
-                    request += piece
-                _answer(mode, conn, stop)
-                time.sleep(0.05)
+                if read_request(conn, bytearray()) is not None:
+                    _answer(mode, conn, stop)
+                    time.sleep(0.05)
             except OSError:
                 return  # the reader gave up: that is the point
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=serve_one, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+    with listening(serve_one) as url:
+        yield url

@@ -74,34 +74,61 @@ def recording_server(replies: dict[str, tuple[int, Any]]) -> Iterator[tuple[str,
 RawAnswer = Callable[[int, bytes], tuple[bytes, bool]]
 
 
+def read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
+    """One whole request (head and Content-Length body) off `conn`; bytes beyond it stay in `pending`."""
+    while b"\r\n\r\n" not in pending:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        pending += chunk
+    head, _, rest = bytes(pending).partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        rest += chunk
+    pending[:] = rest[length:]
+    return head + b"\r\n\r\n" + rest[:length]
+
+
+@contextmanager
+def listening(talk: Callable[[socket.socket, threading.Event], None]) -> Iterator[str]:
+    """A loopback listener handing each connection to `talk(conn, stop)` in a thread of its own; yields the base
+    URL, and sets `stop` at the end."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=talk, args=(conn, stop), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(2)
+        listener.close()
+
+
 @contextmanager
 def raw_server(answer: RawAnswer) -> Iterator[tuple[str, list[bytes]]]:
     """A loopback HTTP/1.1 server that answers with raw bytes, however wrong: `answer(n, request)` gets the
     number of the request (from 1, all connections) and its bytes, and returns (bytes to write, close after).
     Yields (base_url, requests received)."""
     seen: list[bytes] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
-    stop = threading.Event()
 
-    def read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
-        while b"\r\n\r\n" not in pending:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            pending += chunk
-        head, _, rest = bytes(pending).partition(b"\r\n\r\n")
-        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                       if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            rest += chunk
-        pending[:] = rest[length:]
-        return head + b"\r\n\r\n" + rest[:length]
-
-    def talk(conn: socket.socket) -> None:
+    def talk(conn: socket.socket, stop: threading.Event) -> None:
         pending = bytearray()
         with conn:
             conn.settimeout(5)
@@ -118,24 +145,8 @@ def raw_server(answer: RawAnswer) -> Iterator[tuple[str, list[bytes]]]:
             except OSError:
                 return
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=talk, args=(conn,), daemon=True).start()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", seen
-    finally:
-        stop.set()
-        thread.join(2)
-        listener.close()
+    with listening(talk) as url:
+        yield url, seen
 
 
 def http_answer(status: int, body: bytes, content_type: bytes = b"application/json", extra: bytes = b"") -> bytes:
