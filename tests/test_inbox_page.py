@@ -2,13 +2,18 @@
 `make test` installs when missing) driven by Selenium. It shows a session and its code within 2 s without a
 reload, filters the journal by operation, opens one exchange in detail (the OTP masked), polls with 304s while
 nothing changes, shows an injected fault, empties on reset, never runs script a caller sent, and logs no console
-error."""
+error. A page of another origin cannot inject a fault (no-cors fetch, form post), and a DNS-rebinding name gets
+no page and no code."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 from juspay_visa_agentic_client.exceptions import InvalidOtp
 from selenium import webdriver
@@ -24,6 +29,43 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None or DRIVER is None, reason="chromium and chromium-driver are not installed: run `make browser`"
 )
 HOSTILE = '<img src=x onerror="window.pwned=1">'
+REBIND = "rebind.test"
+# A page of another local origin that tries what a visited web page can: a no-cors fetch and a top-level form
+# post, both text/plain (no CORS preflight), each injecting a fault for every operation.
+ATTACK = """<!doctype html><title>attack</title><body>
+<form id="post" method="POST" action="{mock}/__mock__/faults" enctype="text/plain">
+<input name='{{"operation": "*", "status": 503, "times": 1000, "pad": "' value='"}}'></form>
+<script>
+fetch("{mock}/__mock__/faults", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}},
+  body: JSON.stringify({{operation: "*", status: 503, times: 1000}})}})
+  .catch(() => null).finally(() => document.getElementById("post").submit());
+</script></body>"""
+
+
+@contextmanager
+def attack_page(mock_url: str) -> Iterator[str]:
+    """The ATTACK page served from another loopback origin (its own port)."""
+    page = ATTACK.format(mock=mock_url).encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +73,8 @@ def browser() -> Iterator[WebDriver]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--no-proxy-server"):  # fmt: skip
+                     "--window-size=1280,900", "--no-proxy-server",
+                     f"--host-resolver-rules=MAP {REBIND} 127.0.0.1"):  # a DNS-rebinding name, on loopback  # fmt: skip
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # keep the console for the test to read
     driver = webdriver.Chrome(service=Service(executable_path=str(DRIVER)), options=options)
@@ -92,3 +135,24 @@ def test_the_page_follows_sessions_faults_and_reset_live(browser: WebDriver, jus
     console = driver.execute("getLog", {"type": "browser"})["value"]  # what Chrome's get_log("browser") reads
     severe = [entry["message"] for entry in console if entry["level"] == "SEVERE"]
     assert not severe, severe  # no console error: not the favicon, not a refused fetch
+
+
+def test_another_origin_cannot_drive_the_mock_and_a_rebinding_host_reads_no_code(
+    browser: WebDriver, juspay_mock: JuspayMock
+) -> None:
+    driver = browser
+    with attack_page(juspay_mock.base_url) as attacker:
+        driver.get(attacker)
+        WebDriverWait(driver, 3).until(lambda d: d.current_url.endswith("/__mock__/faults"))  # the form went
+    assert "ORIGIN_NOT_ALLOWED" in driver.page_source or "Content-Type" in driver.page_source
+    state = httpx.get(f"{juspay_mock.base_url}/__mock__/state", timeout=5, trust_env=False).json()
+    assert state["faults"] == []  # neither the fetch nor the form injected anything
+
+    with juspay_mock.client() as client:
+        client.trigger_otp(token_reference="rebind", v_provisioned_token_id="v", client_reference_id="r",
+                           step_up_request_id="s")  # fmt: skip
+    code = juspay_mock.inbox("rebind", "r")
+    port = juspay_mock.base_url.rsplit(":", 1)[1]
+    for path in ("/__mock__/ui", "/__mock__/state"):
+        driver.get(f"http://{REBIND}:{port}{path}")
+        assert "MISDIRECTED_REQUEST" in driver.page_source and code not in driver.page_source
