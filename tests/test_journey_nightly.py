@@ -118,7 +118,8 @@ def test_no_piece_of_a_credential_reaches_reports_the_journal_or_an_exception(tm
     issued: list[str] = []
     with serve(echoing(issued, violate=True)) as url:
         ran = contract_check(
-            "--base-url", url, "--max-examples", "15", "--seed", "4", "--operation", "fetchPaymentCredentials",
+            "--base-url", url, "--max-examples", "15", "--seed", "4", "--phases", "fuzzing",
+            "--operation", "fetchPaymentCredentials",
             "--operation", "setupAgenticPayment", "--report-dir", str(tmp_path), env=CREDENTIALS,
         )  # fmt: skip
         card = bound_card(url)
