@@ -59,6 +59,45 @@ def _answer(mode: str, conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(_HEAD + b"content-length: %d\r\n\r\n" % len(body) + body)
 
 
+def _relay(request: bytes, upstream: str, conn: socket.socket) -> None:
+    """`request` sent to `upstream` and its one answer passed back, marked `connection: close`."""
+    host, port = upstream.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as up:
+        up.sendall(request)
+        answer = bytearray()
+        while b"\r\n\r\n" not in answer:
+            answer += up.recv(65536)
+        head, _, body = bytes(answer).partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)  # fmt: skip
+        while len(body) < length:
+            body += up.recv(65536)
+    status, _, rest = head.partition(b"\r\n")
+    conn.sendall(status + b"\r\nconnection: close\r\n" + rest + b"\r\n\r\n" + body)
+
+
+@contextmanager
+def selective(upstream: str) -> Iterator[str]:
+    """A target that serves the kit's own httpx requests from `upstream` (so the health check and the rule probe
+    pass) and drips its headers, for ever, to every other client: schemathesis's requests."""
+
+    def serve_one(conn: socket.socket, stop: threading.Event) -> None:
+        with conn:
+            try:
+                request = read_request(conn, bytearray())
+                if request is None:
+                    return
+                if b"python-httpx" in request.partition(b"\r\n\r\n")[0].lower():
+                    _relay(request, upstream, conn)
+                else:
+                    _answer("headers", conn, stop)
+            except OSError:
+                return
+
+    with listening(serve_one) as url:
+        yield url
+
+
 @contextmanager
 def hostile(mode: str) -> Iterator[str]:
     """Serve `mode` on a free loopback port; yields the base URL. Each connection answers one request."""

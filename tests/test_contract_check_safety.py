@@ -80,7 +80,7 @@ def test_the_sandbox_host_is_allowed_but_needs_credentials() -> None:
      ["--request-timeout", "0"], ["--profile", "prod"], ["--budget", "-5"], ["--rate-limit", "nan"],
      ["--rate-limit", "inf"], ["--rate-limit", "-1"], ["--request-timeout", "nan"], ["--request-timeout", "inf"],
      ["--base-url", "http://localhost..:9"], ["--base-url", "http://.localhost:9"], ["--operation", "chargeCard"],
-     ["--operation"], ["--phases", "warp"], ["--max-answer-bytes", "10"]],
+     ["--operation"], ["--phases", "warp"], ["--phases", " , "], ["--max-answer-bytes", "10"]],
 )  # fmt: skip
 def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
     result = contract_check(*args)

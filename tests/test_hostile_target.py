@@ -19,8 +19,9 @@ from juspay_visa_agentic_client import AsyncJuspayClient, JuspayClient, exceptio
 
 from juspay_kit import api, spec
 from juspay_kit.commands import contract, replay
+from tests.broken_servers import conformant, serve
 from tests.commands import run_command
-from tests.hostile import hostile
+from tests.hostile import hostile, selective
 from tests.loopback import serving
 from tests.test_journey import order
 from tests.test_proxy_hostile import is_proxy_error, post, proxy
@@ -72,6 +73,19 @@ def test_the_contract_check_reports_a_hostile_target_as_unreachable_naming_the_l
         elapsed = time.monotonic() - started
     assert ran.returncode == 2 and f"limit on its answer's {limit}" in ran.stderr, ran.stderr
     assert ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr and elapsed < 5, elapsed
+    assert json.loads((tmp_path / "summary.json").read_text())["outcome"] == "target_unreachable"
+
+
+def test_a_target_that_holds_only_schemathesis_requests_is_stopped_by_the_stall_watch(tmp_path: Path) -> None:
+    """The health check and the rule probe pass (the target serves the kit's own client); schemathesis's first
+    request gets headers that drip for ever, which no answer hook reaches: the run still ends, as an outage."""
+    with serve(conformant) as upstream, selective(upstream) as url:
+        started = time.monotonic()
+        ran = run_command(contract.main, ["--base-url", url, "--request-timeout", "0.4", "--max-examples", "1",
+                                          "--operation", "triggerOtp", "--report-dir", str(tmp_path)])  # fmt: skip
+        elapsed = time.monotonic() - started
+    assert ran.returncode == 2 and "held a request past every deadline" in ran.stdout, ran.stdout + ran.stderr
+    assert elapsed < 2 * 0.4 + 2 + 3, elapsed  # the stall watch: 2 deadlines + 2 s of nothing, then the report
     assert json.loads((tmp_path / "summary.json").read_text())["outcome"] == "target_unreachable"
 
 

@@ -319,6 +319,9 @@ def test_configuration_errors_are_client_errors() -> None:
         JuspayClient("", "m")
     with pytest.raises(exceptions.ConfigurationError):
         JuspayClient("k", "m", connect_retries=-1)
+    for timeout in (float("inf"), float("nan"), 0, httpx.Timeout(5, read=float("inf"))):  # never a deadline
+        with pytest.raises(exceptions.ConfigurationError):
+            JuspayClient("k", "m", timeout=timeout)
     assert JuspayClient("k", "m").base_url == spec.load()["servers"][0]["url"]
     assert JuspayClient("k", "m", environment="production").base_url == spec.load()["servers"][1]["url"]
 

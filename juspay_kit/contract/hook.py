@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -77,10 +78,12 @@ class Controller:
         self.primed = 0
         self.priming_failures = 0
         self.exhausted = False
+        self.last_activity = time.monotonic()  # a request starting or ending (the runner's stall watch reads it)
         self._http: httpx.Client | None = None
         self.cards: dict[str, str] = {}  # tokenReference -> vProvisionedTokenId of the cards Provision answered
 
     def after_call(self, case: Any, response: Any) -> None:
+        self.last_activity = time.monotonic()
         try:
             body = json.loads(response.content)
         except (ValueError, RecursionError, TypeError):
@@ -92,6 +95,7 @@ class Controller:
                 self.cards[reference] = token_id
 
     def before_call(self, case: Any, kwargs: dict[str, Any]) -> None:
+        self.last_activity = time.monotonic()
         budget = guard.Budget(self.settings.request_timeout, self.settings.max_answer_bytes)
         kwargs["hooks"] = {"response": [functools.partial(read_within, budget)]}
         if self.settings.budget and self.sent >= self.settings.budget:

@@ -8,8 +8,10 @@ spec's inferred parts.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import requests
@@ -134,8 +136,15 @@ def run(
                 if verdict.verdict != "not_exercised":
                     evidence = result.observations.evidence[verdict.rule.inferred]
                     evidence.add(verdict.verdict == "confirmed", f"rule {verdict.rule.id}: {verdict.detail}")
-            for event in from_schema(schema).execute():
-                _handle(event, result, redactor, progress)
+            stall = STALL_FACTOR * settings.request_timeout + STALL_SLACK
+            try:
+                for event in _watched(from_schema(schema).execute(), controller, stall):
+                    _handle(event, result, redactor, progress)
+            except _Stalled:
+                result.outage = (
+                    f"{base_url} held a request past every deadline: nothing started or finished for {stall:g} s (an "
+                    "answer whose headers or body never end); the run was stopped"
+                )
         verdicts(result, sandbox=settings.profile is Profile.SANDBOX, required=_required(settings),
                  hint=redactor.text(_probe_again(settings)))  # fmt: skip
         result.budget_exhausted = controller.exhausted
@@ -179,6 +188,46 @@ def _handle(event: events.EngineEvent, result: RunResult, redactor: Redactor, pr
         raise HarnessError(redactor.text(f"schemathesis could not run: {event.exception}")[:500])
     elif isinstance(event, events.EngineFinished) and event.stop_reason is StopReason.SERVER_UNAVAILABLE:
         result.outage = result.outage or "the target stopped responding"
+
+
+STALL_FACTOR, STALL_SLACK = 2, 2.0  # no request starting or ending for 2 deadlines + 2 s: the target holds one
+
+
+class _Stalled(Exception):
+    """No request started or finished for too long: a target holds one of schemathesis's own requests (its
+    capability probes, or a request whose headers drip), which the answer hook cannot reach."""
+
+
+def _watched(stream: Any, controller: Any, stall: float) -> Iterator[events.EngineEvent]:
+    """The engine's events, consumed on a daemon thread while this one watches for a stall: a request that never
+    ends cannot hold the run (or the process) past `stall` seconds of no activity."""
+    found: queue.Queue[Any] = queue.Queue()
+    done = object()
+
+    def pump() -> None:
+        try:
+            for event in stream:
+                found.put(event)
+        except BaseException as exc:  # raised again on the caller's thread
+            found.put(exc)
+        finally:
+            found.put(done)
+
+    threading.Thread(target=pump, name="juspay-contract-engine", daemon=True).start()
+    while True:
+        try:
+            item = found.get(timeout=0.25)
+        except queue.Empty:
+            if time.monotonic() - controller.last_activity > stall:
+                stream.stop()
+                raise _Stalled from None
+            continue
+        controller.last_activity = time.monotonic()
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def _caused_by(value: BaseException, kind: type[BaseException]) -> bool:

@@ -161,6 +161,8 @@ def resolve(
         raise UsageError("the request timeout must be a number of seconds in (0, 600]")
     named = phases if phases is not None else env.get("JUSPAY_PHASES", "")
     phase_names = tuple(dict.fromkeys(name.strip() for name in named.split(",") if name.strip()))
+    if phases is not None and not phase_names:
+        raise UsageError("--phases names no phase; choose from " + ", ".join(PHASES))
     unknown = sorted(set(phase_names) - set(PHASES))
     if unknown:
         raise UsageError(f"unknown phase {unknown[0][:40]!r}; choose from {', '.join(PHASES)}")

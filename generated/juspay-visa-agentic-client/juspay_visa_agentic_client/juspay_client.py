@@ -28,6 +28,7 @@ import base64
 import binascii
 import collections
 import json
+import math
 import time
 from collections.abc import Iterator
 from types import TracebackType
@@ -114,6 +115,11 @@ class _Core:
             base_url = ENVIRONMENTS[environment]
         if connect_retries < 0:
             raise exceptions.ConfigurationError("connect_retries must not be negative")
+        seconds = [timeout] if isinstance(timeout, int | float) else []
+        if isinstance(timeout, httpx.Timeout):
+            seconds = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+        if not all(math.isfinite(v) and v > 0 for v in seconds):  # inf, nan, 0 or less: never a deadline
+            raise exceptions.ConfigurationError("timeout must be a positive, finite number of seconds (or None)")
         if max_answer_bytes < 1024:
             raise exceptions.ConfigurationError("max_answer_bytes must be at least 1024")
         self.max_answer_bytes = max_answer_bytes
