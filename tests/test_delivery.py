@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import re
 import subprocess
@@ -360,3 +361,10 @@ def test_workflows_call_the_local_commands() -> None:
     assert "--record reports/sandbox.cassette.jsonl" in text["nightly.yml"]
     assert "scripts/replay.py reports/sandbox.cassette.jsonl" in text["nightly.yml"]
     assert "make package" in text["release.yml"] and "tags" in yaml.safe_load(text["release.yml"])[True]["push"]
+
+
+@pytest.mark.parametrize("name", ["contract", "mock", "proxy", "replay", "fetch_spec", "spec_diff"])
+def test_every_command_answers_an_unknown_flag_with_one_line_and_exit_2(name: str) -> None:
+    command = importlib.import_module(f"juspay_kit.commands.{name}")
+    ran = run_command(command.main, ["--no-such-flag"])
+    assert ran.returncode == 2 and ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr, ran.stderr

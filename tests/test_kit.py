@@ -75,8 +75,7 @@ def test_each_command_has_help_and_version(command: str, kit: Path, tmp_path: Pa
     assert "default" in helped.stdout or command == "juspay-spec-diff"  # the one command with no option value
     versioned = outside(kit, tmp_path, command, "--version")
     assert versioned.returncode == 0 and __version__ in versioned.stdout
-    bad = outside(kit, tmp_path, command, "--no-such-flag")
-    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+    # an unknown flag is one line and exit 2: tests/test_delivery.py holds every command to it, in-process
 
 
 def test_contract_help_lists_the_environment(kit: Path, tmp_path: Path) -> None:
