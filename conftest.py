@@ -1,8 +1,8 @@
 """Hypothesis profiles for every suite in this repository, registered in this one place.
 
 HYPOTHESIS_PROFILE chooses one (default `ci`):
-    ci        derandomized, 30 examples per property: the same cases on every run, so `make test` is
-              deterministic and a failure reproduces by rerunning it
+    ci        derandomized, 20 examples per property: the same cases on every run, so `make test` is
+              deterministic and a failure reproduces by rerunning it (depth is the nightly's job)
     nightly   random, 300 examples per property: depth for the nightly job and local hunting
     fail-fast ci without shrinking: for the self-tests that only need to see a suite fail on a broken server
 The older names stay as aliases: `quick` and `contract` for ci, `contract-nightly` for nightly.
@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {"deadline": None, "database": None, "suppress_health_check": list(HealthCheck)}
 PROFILES = {
-    "ci": {"max_examples": 30, "derandomize": True, **_COMMON},
+    "ci": {"max_examples": 20, "derandomize": True, **_COMMON},
     "nightly": {"max_examples": 300, **_COMMON},
     "fail-fast": {"max_examples": 30, "derandomize": True, "phases": [Phase.explicit, Phase.generate], **_COMMON},
 }
