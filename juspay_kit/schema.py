@@ -94,6 +94,7 @@ class Problem:
     rule: str  # the JSON Schema rule broken, lowerCamel ("required", "additionalProperties", "type", ...)
     parts: tuple[str, ...]  # where, as the keys and indexes from the root
     missing: str | None = None  # "required": the property that is missing
+    detail: str = ""  # UNREPRESENTABLE: what the value is ("a lone surrogate", ...)
     unexpected: tuple[str, ...] = ()  # "additionalProperties": the undocumented names
     types: tuple[str, ...] = ()  # "type": the types allowed
 
@@ -124,7 +125,8 @@ def problems(validator: Any, instance: Any) -> Iterator[Problem]:
     found = hazard(instance)
     if found is not None:
         pointer = found[0].strip("/")
-        yield Problem(UNREPRESENTABLE, tuple(pointer.split("/")) if pointer else ())
+        parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")) if pointer else ()
+        yield Problem(UNREPRESENTABLE, parts, detail=found[1])
         return
     for error in validator.iter_errors(instance):
         kind = error.kind
@@ -156,8 +158,10 @@ def hazard(value: Any) -> tuple[str, str] | None:
             for key, child in item.items():
                 name = str(key)
                 if not _encodable(name):
-                    return pointer + "/" + name.encode("utf-8", "backslashreplace").decode(), "a lone surrogate"
-                stack.append((pointer + "/" + name.replace("~", "~0").replace("/", "~1"), child))
+                    return pointer + "/" + _escaped(
+                        name.encode("utf-8", "backslashreplace").decode()
+                    ), "a lone surrogate"
+                stack.append((pointer + "/" + _escaped(name), child))
         elif isinstance(item, list):
             stack.extend((f"{pointer}/{index}", child) for index, child in enumerate(item))
         elif isinstance(item, str) and not _encodable(item):
@@ -167,6 +171,11 @@ def hazard(value: Any) -> tuple[str, str] | None:
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > FLOAT_MAX:
             return pointer or "/", "a number out of range"
     return None
+
+
+def _escaped(name: str) -> str:
+    """A key as a JSON pointer token (RFC 6901)."""
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 def _encodable(text: str) -> bool:

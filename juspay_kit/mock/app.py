@@ -258,10 +258,7 @@ class MockApp:
             raise RequestError(
                 400, "INVALID_INPUT", f"Request body nests deeper than {self.settings.max_depth} levels."
             )
-        found = schema.hazard(payload)
-        if found is not None:
-            raise RequestError(400, "INVALID_INPUT", f"{found[0]} holds {found[1]}.", found[0])
-        problem = next(schema.problems(operation.validator, payload), None)
+        problem = next(schema.problems(operation.validator, payload), None)  # a value no validator takes first
         if problem is not None:
             raise _schema_error(problem)
         return payload
@@ -365,6 +362,8 @@ def _check_content_type(value: bytes | None) -> None:
 
 
 def _schema_error(problem: schema.Problem) -> RequestError:
+    if problem.rule == schema.UNREPRESENTABLE:  # a lone surrogate, a number not finite or beyond the float range
+        return RequestError(400, "INVALID_INPUT", f"{problem.pointer} holds {problem.detail}.", problem.pointer)
     if problem.missing is not None:
         return RequestError(
             400, "MISSING_MANDATORY_PARAMETER", f"Missing mandatory field: {problem.missing}", problem.missing
