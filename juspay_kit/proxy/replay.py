@@ -343,7 +343,8 @@ def markdown(data: dict[str, Any]) -> str:
         "",
     ]
     if data.get("recorded_inferred"):
-        lines += ["Inferred parts of the spec, judged by the recorded answers:", "", "| id | verdict | evidence |",
+        lines += ["Note, not part of the replay's verdict (which compares the target with the recording): the "
+                  "spec's inferred parts, judged by the recorded answers alone:", "", "| id | verdict | evidence |",
                   "|---|---|---|"]  # fmt: skip
         for marker_id, info in data["recorded_inferred"].items():
             evidence = "; ".join(info.get("examples") or []) or f"{info.get('confirmed', 0)} confirming"
