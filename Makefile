@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Caches that `make typecheck` writes inside the client must not make the install look stale mid-run.
 CLIENT_FILES := $(shell find $(CLIENT) -type f -not -path '*/__pycache__/*' -not -path '*/.mypy_cache/*' -not -path '*/.ruff_cache/*' 2>/dev/null)
 
-.PHONY: install browser test lint typecheck check-generated regenerate contract mock bench package lock clean
+.PHONY: install browser tools test lint typecheck check-generated regenerate contract mock bench package lock clean
 
 install: $(STAMP)
 
@@ -23,12 +23,27 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+# Tools the tests run beside the kit, pinned: mitmproxy (its own venv: it pins h11 and ruamel.yaml below what the
+# kit's tools need) records a HAR as integrators do, and Redocly CLI's drift is compared with juspay-drift.
+MITM    := .tools/mitmproxy
+REDOCLY := tools/redocly/node_modules/.bin/redocly
+tools: $(MITM)/.installed $(REDOCLY)
+
+$(MITM)/.installed: requirements-mitmproxy.lock
+	@test -x $(MITM)/bin/python || $(PYTHON) -m venv $(MITM)
+	$(MITM)/bin/python -m pip --disable-pip-version-check -q install -r requirements-mitmproxy.lock
+	@touch $@
+
+$(REDOCLY): tools/redocly/package.json tools/redocly/package-lock.json
+	cd tools/redocly && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 # Three workers on two cores: the suite waits on servers and subprocesses as much as it computes, so a third
 # worker keeps both cores busy (85 s against 96 s with two, measured here). The kit's tests share one worker,
 # which builds the wheels once.
 # Bytecode is written (even where PYTHONDONTWRITEBYTECODE is set): pytest's rewritten modules of schemathesis and
 # hypothesis are then compiled once, not again in every worker and every suite run in a subprocess.
-test: install browser lint typecheck check-generated
+test: install browser tools lint typecheck check-generated
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 3 --dist loadgroup
 
 lint: install
@@ -52,7 +67,7 @@ contract: install
 mock: install
 	$(PY) scripts/mock_server.py $(ARGS)
 
-bench: install
+bench: install tools
 	$(PY) scripts/bench.py $(ARGS)
 
 # The client and the kit, wheels and sdists, built with the pinned backends already in .venv, into $(DIST).

@@ -128,15 +128,18 @@ class JuspayMock:
         times: int = 1,
         match: dict[str, Any] | None = None,
         after: int = 0,
+        code: str | None = None,
     ) -> str:
         """The next `times` calls of `operation` (an operationId, or "*") get this failure instead of the normal
         answer: `status` with `body` (JSON, or a str sent as it is) and `content_type`; `delay` seconds first;
-        or `drop` the connection. `match`: only calls whose JSON body contains it (a subset, at any depth);
-        `after`: let that many matching calls through first. When several faults match, the most specific
-        plays (README). Returns the fault's id, which the journal names (`Call.fault`)."""
+        or `drop` the connection. `code`: one of the operation's refusal codes in the spec, answered with its
+        refusal envelope and the status the spec gives it (`status` overrides; no `body`). `match`: only calls
+        whose JSON body contains it (a subset, at any depth); `after`: let that many matching calls through
+        first. When several faults match, the most specific plays (README). Returns the fault's id, which the
+        journal names (`Call.fault`)."""
         fault: dict[str, Any] = {"operation": operation, "drop": drop, "times": times, "after": after}
         given = (("status", status), ("body", body), ("contentType", content_type), ("delaySeconds", delay),
-                 ("match", match))  # fmt: skip
+                 ("match", match), ("code", code))  # fmt: skip
         for name, value in given:
             if value is not None:
                 fault[name] = value

@@ -51,6 +51,7 @@ def _masks() -> dict[str, str]:
     return {_plain(n): MASK for n in facts.credential_fields} | {_plain(n): OTP_MASK for n in facts.otp_fields}
 
 
+@functools.lru_cache(maxsize=4096)  # field names repeat in every body; the cache is bounded against hostile ones
 def field_mask(name: str) -> str | None:
     """The mask of a field the spec marks secret: OTP_MASK for an OTP, MASK for a payment credential; None for
     any other field."""
@@ -152,6 +153,19 @@ class Redactor:
         elif isinstance(data, list):
             for item in data:
                 self.learn(item)
+
+    def learned(self) -> list[str]:
+        """What was learned, oldest first, for another redactor to `relearn` (a process judging part of a
+        recording hands its secrets back): "key:VALUE" or "secret:VALUE"."""
+        return list(self._secrets)
+
+    def relearn(self, learned: list[str]) -> None:
+        for name in learned:
+            kind, _, value = name.partition(":")
+            if kind == "key":
+                self.add_api_key(value)
+            else:
+                self.add_secret(value)
 
     def _learn(self, name: str, forms: tuple[str, ...]) -> None:
         if name in self._secrets:

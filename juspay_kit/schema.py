@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -48,9 +50,9 @@ class Validators:
                 if "x-inferred" in response:
                     self.inferred[key] = response["x-inferred"]["id"]
 
-    def matches(self, component: str, body: Any) -> bool:
-        """Whether `body` is valid against the named component schema."""
-        return hazard(body) is None and bool(self._components[component].is_valid(body))
+    def matches(self, component: str, body: Any, checked: bool = False) -> bool:
+        """Whether `body` is valid against the named component schema (`checked`: `hazard` found nothing)."""
+        return (checked or hazard(body) is None) and bool(self._components[component].is_valid(body))
 
     def documented(self, operation_id: str, status: int) -> bool:
         return (operation_id, str(status)) in self._validators
@@ -63,21 +65,26 @@ class Validators:
         """The compiled validator of the documented answer, or None for an undocumented status."""
         return self._validators.get((operation_id, str(status)))
 
-    def request_errors(self, operation_id: str, body: Any) -> list[str]:
+    def request_errors(self, operation_id: str, body: Any, checked: bool = False) -> list[str]:
         """JSON pointers of the places where a request body breaks the operation's request schema."""
-        found = hazard(body)
+        found = None if checked else hazard(body)
         if found is not None:
             return [found[0]]
-        return ["/" + "/".join(str(p) for p in e.instance_path) for e in self._requests[operation_id].iter_errors(body)]
+        validator = self._requests[operation_id]
+        if validator.is_valid(body):
+            return []
+        return ["/" + "/".join(str(p) for p in e.instance_path) for e in validator.iter_errors(body)]
 
-    def errors(self, operation_id: str, status: int, body: Any) -> list[str]:
+    def errors(self, operation_id: str, status: int, body: Any, checked: bool = False) -> list[str]:
         """Schema errors of `body` for that status; ["undocumented status"] when the spec lacks it."""
         validator = self._validators.get((operation_id, str(status)))
         if validator is None:
             return [f"status {status} is not documented for {operation_id}"]
-        found = hazard(body)
+        found = None if checked else hazard(body)
         if found is not None:  # a value the validator cannot take: judged here (a hostile target sends them)
             return [f"{found[0]} holds {found[1]}"]
+        if validator.is_valid(body):
+            return []
         return [error.message for error in validator.iter_errors(body)]
 
 
@@ -119,14 +126,16 @@ class Problem:
         return self.pointer, f"violates {self.rule}"
 
 
-def problems(validator: Any, instance: Any) -> Iterator[Problem]:
+def problems(validator: Any, instance: Any, checked: bool = False) -> Iterator[Problem]:
     """The problems a compiled jsonschema_rs validator finds in `instance`, in its order; a value it cannot take
-    (see `hazard`) is the one problem, never handed to it."""
-    found = hazard(instance)
+    (see `hazard`) is the one problem, never handed to it (`checked`: `hazard` already found nothing)."""
+    found = None if checked else hazard(instance)
     if found is not None:
         pointer = found[0].strip("/")
         parts = tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")) if pointer else ()
         yield Problem(UNREPRESENTABLE, parts, detail=found[1])
+        return
+    if validator.is_valid(instance):
         return
     for error in validator.iter_errors(instance):
         kind = error.kind
@@ -150,7 +159,10 @@ FLOAT_MAX = 1.7976931348623157e308
 def hazard(value: Any) -> tuple[str, str] | None:
     """(JSON pointer, what) of the first value no schema validator or float arithmetic can take: a lone
     surrogate in a string or a key, a number that is not finite, an integer beyond the float range. Walked
-    without recursion; None when there is none."""
+    without recursion; None when there is none. The common case (none) is proved at C speed first: the value
+    serialises as strict UTF-8 JSON and holds no run of 309 digits (an integer past the float range has one)."""
+    if _plainly_safe(value):
+        return None
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         pointer, item = stack.pop()
@@ -171,6 +183,22 @@ def hazard(value: Any) -> tuple[str, str] | None:
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > FLOAT_MAX:
             return pointer or "/", "a number out of range"
     return None
+
+
+_HUGE_INTEGER = re.compile(r"\d{309}")
+
+
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False)  # built once: json.dumps
+# with these options would build an encoder per call, which costs as much as the encoding
+
+
+def _plainly_safe(value: Any) -> bool:
+    try:
+        text = _STRICT.encode(value)
+        text.encode("utf-8")
+    except (ValueError, TypeError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return False
+    return _HUGE_INTEGER.search(text) is None
 
 
 def _escaped(name: str) -> str:

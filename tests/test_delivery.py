@@ -363,7 +363,9 @@ def test_workflows_call_the_local_commands() -> None:
     assert "make package" in text["release.yml"] and "tags" in yaml.safe_load(text["release.yml"])[True]["push"]
 
 
-@pytest.mark.parametrize("name", ["contract", "mock", "proxy", "replay", "fetch_spec", "spec_diff"])
+@pytest.mark.parametrize(
+    "name", ["contract", "mock", "proxy", "replay", "fetch_spec", "spec_diff", "convert", "drift", "learn"]
+)
 def test_every_command_answers_an_unknown_flag_with_one_line_and_exit_2(name: str) -> None:
     command = importlib.import_module(f"juspay_kit.commands.{name}")
     ran = run_command(command.main, ["--no-such-flag"])

@@ -24,7 +24,8 @@ import pytest
 from juspay_kit import __version__, spec
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("kit")]  # one worker builds the wheels
-COMMANDS = ["juspay-mock", "juspay-contract", "juspay-proxy", "juspay-replay", "juspay-spec-diff", "juspay-fetch-spec"]
+COMMANDS = ["juspay-mock", "juspay-contract", "juspay-proxy", "juspay-replay", "juspay-spec-diff", "juspay-fetch-spec",
+            "juspay-convert", "juspay-drift", "juspay-learn"]  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,19 @@ bounds, and reset; the inbox page is served only with the controls and never run
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
+from juspay_visa_agentic_client.exceptions import SessionLocked
 
-from juspay_kit import api
+from juspay_kit import api, schema, spec
 from juspay_kit.commands import mock as mock_command
 from juspay_kit.mock.app import MockApp, MockSettings
 from juspay_kit.mock.double import JOURNAL_SIZE, MAX_DELAY_SECONDS, ControlError, parse_limits
+from juspay_kit.mock.matching import parse_matching_fault
+from juspay_kit.mock.refusals import Refusals
 from juspay_kit.mock.sessions import LIMIT_SETTINGS, Limits
 from juspay_kit.pytest_plugin import JuspayMock
 from tests.commands import run_command
@@ -135,3 +139,93 @@ def test_a_fault_for_any_operation_plays_on_each_operation_then_is_used_up() -> 
     operations = list(api.shared())
     assert [api_call(app, operation.path, b"{}")[0] for operation in operations] == [503] * len(operations)
     assert api_call(app, operations[0].path, b"{}")[0] == 400  # used up: the request's own checks answer
+
+
+# ---- a fault that plays a refusal code of the spec ----------------------------------------------------------
+
+# statuses read off the spec by hand: the example that carries the code, else the lowest 4xx with the envelope
+SPEC_STATUSES = {("triggerOtp", "OTP_REQUEST_LIMIT_EXCEEDED"): 429, ("triggerOtp", "SESSION_LOCKED"): 403,
+                 ("triggerOtp", "DEVICE_ALREADY_BOUND"): 409, ("triggerOtp", "TOKEN_NOT_PROVISIONED"): 400,
+                 ("validateOtp", "TOKEN_MISMATCH"): 409, ("validateOtp", "INVALID_OTP"): 400,
+                 ("fetchPaymentCredentials", "AMOUNT_LIMIT_EXCEEDED"): 403}  # fmt: skip
+
+
+def _json_of(answer: tuple[int, bytes]) -> tuple[int, Any]:
+    return answer[0], json.loads(answer[1])
+
+
+def test_every_refusal_code_the_spec_lists_plays_with_its_status_and_envelope() -> None:
+    app, validators, played = MockApp(MockSettings()), schema.shared(), {}
+    for operation in api.shared():
+        refusal = operation.refusal
+        for code in refusal.codes:
+            added = call(app, "POST", "/__mock__/faults", {"operation": operation.operation_id, "code": code})
+            assert added[0] == 201, added
+            status, body = _json_of(api_call(app, operation.path, b"{}"))
+            played[(operation.operation_id, code)] = status
+            assert body[refusal.code_field] == code and body[refusal.message_field], body
+            assert validators.errors(operation.operation_id, status, body) == [], (code, status, body)
+            assert validators.matches(refusal.envelope, body), body  # its own envelope, not JuspayError
+            journal = _json_of(call(app, "GET", "/__mock__/requests"))[1]["requests"]
+            assert journal[-1]["refusalCode"] == code and journal[-1]["status"] == status
+    assert SPEC_STATUSES.items() <= played.items()
+    assert len(played) == sum(len(operation.refusal.codes) for operation in api.shared()) > len(SPEC_STATUSES)
+
+
+def test_a_refusal_code_takes_a_status_of_its_own_and_shows_in_the_pending_faults() -> None:
+    app = MockApp(MockSettings())
+    locked = {"operation": "triggerOtp", "code": "SESSION_LOCKED", "status": 409, "times": 2}
+    assert call(app, "POST", "/__mock__/faults", locked)[0] == 201
+    pending = _json_of(call(app, "GET", "/__mock__/faults"))[1]["faults"]
+    assert [(f["code"], f["status"], f["body"]["errorCode"]) for f in pending] == [("SESSION_LOCKED", 409,
+                                                                                     "SESSION_LOCKED")]  # fmt: skip
+    status, body = _json_of(api_call(app, api.path_of("triggerOtp"), b"{}"))
+    assert (status, body["errorCode"]) == (409, "SESSION_LOCKED")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"operation": "triggerOtp", "code": "NO_SUCH_CODE"},
+        {"operation": "validateOtp", "code": "OTP_REQUEST_LIMIT_EXCEEDED"},  # Trigger OTP's code, not Validate's
+        {"operation": "triggerOtp", "code": ["SESSION_LOCKED"]},
+        {"operation": "triggerOtp", "code": "SESSION_LOCKED", "body": {"errorCode": "SESSION_LOCKED"}},
+        {"operation": "*", "code": "SESSION_LOCKED"},
+        {"operation": "triggerOtp", "code": "SESSION_LOCKED", "status": 204},
+    ],
+)
+def test_a_code_the_operation_does_not_list_is_a_400_naming_code(body: dict[str, Any]) -> None:
+    app = MockApp(MockSettings())
+    status, answer = _json_of(call(app, "POST", "/__mock__/faults", body))
+    assert status == 400 and answer["error_info"]["fields"] == "code", answer
+    assert _json_of(call(app, "GET", "/__mock__/faults"))[1] == {"faults": []}
+
+
+def test_a_code_added_to_the_spec_plays_with_no_python_edit() -> None:
+    document = spec.load()  # a copy of the vendored spec, changed as a spec edit would change it
+    refusal = document["components"]["schemas"]["TriggerOtpRefusal"]
+    refusal["properties"]["errorCode"]["enum"] += ["CARD_SUSPENDED", "ISSUER_UNAVAILABLE"]
+    suspended = {"status": "FAILURE", "errorCode": "CARD_SUSPENDED", "errorMessage": "The card is suspended.",
+                 "response": None}  # fmt: skip
+    conflict = document["components"]["responses"]["TriggerOtpConflict"]["content"]["application/json"]
+    conflict["examples"]["suspended"] = {"value": suspended}
+    known, validators = Refusals(document, api.load(document)), schema.Validators(document)
+    app = MockApp(MockSettings())
+    with pytest.raises(ControlError) as refused:  # the vendored spec does not know it
+        parse_matching_fault({"operation": "triggerOtp", "code": "CARD_SUSPENDED"}, app.operations_by_id)
+    assert refused.value.field == "code"
+    for code, expected in (("CARD_SUSPENDED", 409), ("ISSUER_UNAVAILABLE", 400)):
+        app.faults.add(parse_matching_fault({"operation": "triggerOtp", "code": code}, app.operations_by_id, known))
+        status, body = _json_of(api_call(app, api.path_of("triggerOtp"), b"{}"))
+        assert (status, body["errorCode"]) == (expected, code), body
+        assert validators.errors("triggerOtp", status, body) == [] and validators.matches("TriggerOtpRefusal", body)
+    assert known.refused("triggerOtp", "CARD_SUSPENDED").body == suspended  # the spec's own example, as it is
+
+
+def test_the_fixture_passes_a_code_through_to_the_client(juspay_mock: JuspayMock) -> None:
+    fault = juspay_mock.inject_fault("triggerOtp", code="SESSION_LOCKED")
+    with juspay_mock.client() as client, pytest.raises(SessionLocked):
+        client.trigger_otp(token_reference="t", v_provisioned_token_id="t", client_reference_id="c",
+                           step_up_request_id="cw==")  # fmt: skip
+    played = juspay_mock.requests("triggerOtp")[0]
+    assert (played.fault, played.status, played.refusal_code) == (fault, 403, "SESSION_LOCKED")

@@ -19,6 +19,7 @@ FLOORS: list[set[str]] = [
     {"contract"},
     {"proxy"},
     {"refresh", "specdiff", "regenerate", "nightly", "bench"},
+    {"traffic"},
     {"pytest_plugin"},
     {"commands"},
 ]

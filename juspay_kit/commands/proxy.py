@@ -2,10 +2,12 @@
 
 Point your application at the proxy instead of the API. Every request is forwarded unchanged to the
 upstream and its answer returned unchanged; both are checked against the vendored spec, and each violation
-is printed as one line (operation, direction, field path, message, check). With --record, every exchange
-is appended to a JSON Lines cassette (key, Authorization and OTP values masked) that `juspay-replay` can
-replay. The upstream is loopback or https://sandbox.juspay.in, nothing else, and is never reached through
-an environment proxy. Stop with Ctrl-C: the summary (exchanges, violations per check) is printed then.
+is printed as one line (operation, direction, field path, message, check). With --record FILE, every
+exchange is appended to FILE, masked (key, Authorization and OTP values): as HAR 1.2 when its name ends in
+.har (any case; DevTools and other HAR tools open it), else as a JSON Lines cassette that `juspay-replay`
+can replay (`juspay-convert` turns one into the other). The upstream is loopback or
+https://sandbox.juspay.in, nothing else, and is never reached through an environment proxy. Stop with
+Ctrl-C: the summary (exchanges, violations per check) is printed then.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=8790, help="port; 0 picks a free one (default: %(default)s)")
     parser.add_argument("--record", type=Path, metavar="FILE",
-                        help="append every exchange to this JSON Lines cassette (a new segment per run)")  # fmt: skip
+                        help="append every exchange to FILE: HAR 1.2 when its name ends in .har, else a JSON Lines "
+                        "cassette (a new segment per run)")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the upstream (default: 30)")
     parser.add_argument("--max-body-bytes", type=positive, default=MAX_BODY_BYTES,
                         help="request body size limit, 413 beyond, never forwarded (default: %(default)s)")  # fmt: skip
@@ -64,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from juspay_kit import __version__, spec
     from juspay_kit.mock.server import bind, run_guarded, url_of
     from juspay_kit.proxy.app import ProxyApp
-    from juspay_kit.proxy.cassette import CassetteWriter
+    from juspay_kit.proxy.recordings import recorder_for
     from juspay_kit.redact import Redactor
 
     try:
@@ -81,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "kit": __version__,
                 "specSha256": spec.sha256_of(spec.SPEC_PATH),
             }
-            recorder = CassetteWriter(args.record, header, redactor)
+            recorder = recorder_for(args.record, header, redactor)
     except BaseException:
         sock.close()
         raise

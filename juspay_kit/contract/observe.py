@@ -51,6 +51,27 @@ class Observations:
         self.counter_casing: Counter[str] = Counter()
         self.unknown_codes: dict[str, Counter[str]] = defaultdict(Counter)  # operation -> codes the spec lacks
         self._inferred_fields_cache: dict[str, dict[str, tuple[str, set[str]]]] = {}
+        self._checked = False
+
+    def counts(self) -> dict[str, Any]:
+        """What was observed, as plain data (a process that observed part of the traffic hands it back)."""
+        return {"evidence": dict(self.evidence), "statuses": self.statuses, "counter_types": self.counter_types,
+                "counter_casing": self.counter_casing, "unknown_codes": dict(self.unknown_codes)}  # fmt: skip
+
+    def absorb(self, counts: dict[str, Any]) -> None:
+        """Add what another Observations saw (`counts`), after what this one saw."""
+        for marker, theirs in counts["evidence"].items():
+            mine = self.evidence[marker]
+            mine.confirmed, mine.contradicted = (
+                mine.confirmed + theirs.confirmed,
+                mine.contradicted + theirs.contradicted,
+            )
+            mine.examples = list(dict.fromkeys(mine.examples + theirs.examples))[:3]
+        self.statuses.update(counts["statuses"])
+        self.counter_types.update(counts["counter_types"])
+        self.counter_casing.update(counts["counter_casing"])
+        for operation, codes in counts["unknown_codes"].items():
+            self.unknown_codes[operation].update(codes)
 
     def record(
         self,
@@ -60,9 +81,11 @@ class Observations:
         negative_body: bool,
         merchant_header: str | None = None,
         request_body: Any = None,
+        checked: bool = False,
     ) -> None:
         """One answer. `merchant_header` is the x-merchantid sent (None: not sent); `request_body` the JSON
-        sent, when known."""
+        sent, when known; `checked`: `schema.hazard` found nothing in either body."""
+        self._checked = checked
         self.statuses[(operation_id, status)] += 1
         accepted = 200 <= status < 300
         if merchant_header == "":
@@ -79,13 +102,13 @@ class Observations:
         if status == 200 and operation is not None and isinstance(body, dict):
             self._inferred_fields(operation, body)
         if status == 200 and operation is not None and operation.response_inferred:
-            problems = self.schemas.errors(operation_id, status, body)
+            problems = self.schemas.errors(operation_id, status, body, self._checked)
             self.evidence[operation.response_inferred].add(
                 not problems, f"{operation_id} 200: {'; '.join(problems)[:160]}"
             )
         inferred = self.schemas.inferred.get((operation_id, str(status)))
         if inferred is not None:
-            problems = self.schemas.errors(operation_id, status, body)
+            problems = self.schemas.errors(operation_id, status, body, self._checked)
             self.evidence[inferred].add(not problems, f"{operation_id} {status}: {'; '.join(problems)[:160]}")
         if status >= 400:
             self._envelopes(operation_id, status, body)
@@ -96,8 +119,8 @@ class Observations:
         if operation_id == "triggerOtp" and status == 200 and isinstance(body, dict):
             limits = body.get("response")
             if isinstance(limits, dict):
-                for name in COUNTERS:
-                    self.counter_types[_kind(limits.get(name))] += 1
+                for name, table in zip(COUNTERS, TABLE_CASING, strict=True):
+                    self.counter_types[_kind(limits.get(name, limits.get(table)))] += 1
                 if any(name in limits for name in TABLE_CASING):
                     self.counter_casing["field-table casing"] += 1
                 if any(name in limits for name in COUNTERS):
@@ -132,7 +155,7 @@ class Observations:
 
     def _only_network_type_wrong(self, request_body: dict[str, Any]) -> bool:
         """Whether networkType is the only thing wrong with a Validate OTP body."""
-        problems = self.schemas.request_errors("validateOtp", request_body)
+        problems = self.schemas.request_errors("validateOtp", request_body, self._checked)
         return bool(problems) and all(path == "/networkType" for path in problems)
 
     def _refusal_code(self, operation: api.Operation, status: int, body: Any) -> None:
@@ -149,7 +172,11 @@ class Observations:
         operation = self.api.get(operation_id)
         if operation is not None:
             self._refusal_code(operation, status, body)
-        matched = [eid for eid, component in self.api.envelopes().items() if self.schemas.matches(component, body)]
+        matched = [
+            eid
+            for eid, component in self.api.envelopes().items()
+            if self.schemas.matches(component, body, self._checked)
+        ]
         for eid in matched:
             self.evidence[eid].add(True, "")
         if matched or operation is None or not self.schemas.documented(operation_id, status):

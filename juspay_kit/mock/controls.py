@@ -7,7 +7,8 @@ and a request from another origin is refused (`callers.py`).
     POST   reset             ({} or no body) forget sessions, codes, clock moves, faults, the journal and limit changes
     POST   clock             {"advanceSeconds": N}
     POST   faults            {"operation", "status", "body", "contentType", "delaySeconds", "drop", "times",
-                              "match", "after"} -> 201 {"id"}   (matching.py: which fault plays)
+                              "match", "after", "code"} -> 201 {"id"}   (matching.py: which fault plays;
+                              refusals.py: what a refusal code answers)
     GET    faults            {"faults": [...]} pending, in order      DELETE faults: clear them
     GET    requests          {"requests": [...], "dropped", "limit", "bytes", "limitBytes"} (journal.py)
                              DELETE requests: clear the journal (a new epoch)

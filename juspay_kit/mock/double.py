@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from juspay_kit.mock import refusals
 from juspay_kit.mock.sessions import LIMIT_SETTINGS, Limits
 from juspay_kit.redact import SECRET_HEADERS, mask_fields_in_text, mask_secret_fields, masked_secret_header
 
@@ -30,7 +31,7 @@ LIMIT_BOUNDS = {
     **{setting.control: (setting.attribute, setting.low, setting.high) for setting in LIMIT_SETTINGS},
     "requireProvisioning": ("require_provisioning", 0, 1),  # a boolean: OTP calls need a provisioned token
 }
-_FAULT_FIELDS = ("operation", "status", "body", "contentType", "delaySeconds", "drop", "times")
+_FAULT_FIELDS = ("operation", "status", "body", "code", "contentType", "delaySeconds", "drop", "times")
 
 
 class ControlError(ValueError):
@@ -58,11 +59,13 @@ class Fault:
     seen: int = 0  # matching calls let through so far
     size: int = 0  # bytes counted against MAX_FAULT_BYTES (matching.py)
     body_text: str | None = None  # a JSON body held as its text (matching.py): it costs its size, not its objects
+    code: str | None = None  # the refusal code it plays, its body built from the spec (refusals.py)
 
     def as_dict(self) -> dict[str, Any]:
         shown = {"id": self.id, "operation": self.operation, "status": self.status, "contentType": self.content_type,
                  "delaySeconds": self.delay, "drop": self.drop, "times": self.times}  # fmt: skip
         shown |= {"match": self.match, "after": self.after, "seen": self.seen}
+        shown |= {"code": self.code} if self.code is not None else {}
         body = json.loads(self.body_text) if self.body_text is not None else self.body
         return shown | ({"body": body} if self.has_body else {})
 
@@ -84,8 +87,9 @@ def _number(data: dict[str, Any], name: str, low: float, high: float, whole: boo
     return value
 
 
-def parse_fault(data: Any, operations: set[str]) -> Fault:
-    """A fault from a control body; ControlError naming the field for anything wrong."""
+def parse_fault(data: Any, operations: set[str], known: refusals.Refusals | None = None) -> Fault:
+    """A fault from a control body; ControlError naming the field for anything wrong. A `code` is one of the
+    operation's refusal codes in `known` (default: the spec the mock serves), answered as refusals.py says."""
     if not isinstance(data, dict):
         raise ControlError("body", "the body must be a JSON object")
     unknown = sorted(str(key) for key in data if key not in _FAULT_FIELDS)
@@ -95,6 +99,10 @@ def parse_fault(data: Any, operations: set[str]) -> Fault:
     if not isinstance(operation, str) or (operation != "*" and operation not in operations):
         raise ControlError("operation", f'operation must be one of {", ".join(sorted(operations))} or "*"')
     status = _number(data, "status", 200, 599, True) if "status" in data else None  # 1xx: not an answer
+    has_body, body = "body" in data, data.get("body")
+    if "code" in data:
+        refused = _refusal(data, operation, known or refusals.shared())
+        status, has_body, body = refused.status if status is None else status, True, refused.body
     delay = float(_number(data, "delaySeconds", 0, MAX_DELAY_SECONDS, False)) if "delaySeconds" in data else 0.0
     drop = data.get("drop", False)
     if not isinstance(drop, bool):
@@ -108,13 +116,30 @@ def parse_fault(data: Any, operations: set[str]) -> Fault:
     ):
         raise ControlError("contentType", "contentType must be a printable ASCII media type of at most 200 characters")
     if status is None and not drop and not delay:
-        raise ControlError("status", "give status, delaySeconds or drop: this fault would change nothing")
-    if "body" in data and status is None:
+        raise ControlError("status", "give status, code, delaySeconds or drop: this fault would change nothing")
+    if has_body and status is None:
         raise ControlError("body", "a body needs a status to be answered with")
-    if "body" in data and status in NO_BODY_STATUSES:  # its bytes would be read as the next answer on the connection
-        raise ControlError("body", f"a {status} answer has no body")
-    return Fault(secrets.token_hex(8), str(operation), status, data.get("body"), "body" in data, content_type, delay,
-                 drop, times)  # fmt: skip
+    if has_body and status in NO_BODY_STATUSES:  # its bytes would be read as the next answer on the connection
+        raise ControlError("code" if "code" in data else "body", f"a {status} answer has no body")
+    return Fault(secrets.token_hex(8), str(operation), status, body, has_body, content_type, delay, drop, times,
+                 code=data.get("code"))  # fmt: skip
+
+
+def _refusal(data: dict[str, Any], operation: str, known: refusals.Refusals) -> refusals.Refused:
+    """The refusal a fault's `code` plays: one of its operation's codes, without a body of its own."""
+    if operation == "*":
+        raise ControlError("code", 'a code belongs to one operation: name it, not "*"')
+    if "body" in data:
+        raise ControlError("code", "give code or body, not both: a code's body comes from the spec")
+    codes = known.codes(operation)
+    code = data["code"]
+    if not isinstance(code, str) or code not in codes:
+        listed = ", ".join(codes)[:300] or "none"
+        raise ControlError("code", f"code must be one of the refusal codes the spec lists for {operation}: {listed}")
+    refused = known.refused(operation, code)
+    if refused.status is None and "status" not in data:
+        raise ControlError("code", f"the spec gives {code} no status for {operation}: give status as well")
+    return refused
 
 
 def parse_limits(data: Any, current: Limits) -> Limits:

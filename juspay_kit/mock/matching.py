@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from juspay_kit.mock.double import MAX_FAULTS, MAX_TIMES, ControlError, Fault, parse_fault
+from juspay_kit.mock.refusals import Refusals
 
 MAX_FAULT_BYTES = 1024 * 1024
 MAX_MATCH_BYTES = 8 * 1024
@@ -30,11 +31,13 @@ MAX_MATCH_DEPTH = 32
 _MISSING = object()
 
 
-def parse_matching_fault(data: Any, operations: set[str]) -> Fault:
-    """A fault from a control body, with its `match` and `after`; ControlError naming the field otherwise."""
+def parse_matching_fault(data: Any, operations: set[str], known: Refusals | None = None) -> Fault:
+    """A fault from a control body, with its `match` and `after`; ControlError naming the field otherwise.
+    `known`: the refusal codes a `code` may name (double.parse_fault)."""
     if not isinstance(data, dict):
-        return parse_fault(data, operations)
-    fault = parse_fault({key: value for key, value in data.items() if key not in ("match", "after")}, operations)
+        return parse_fault(data, operations, known)
+    fault = parse_fault({key: value for key, value in data.items() if key not in ("match", "after")}, operations,
+                        known)  # fmt: skip
     match = data.get("match")
     if "match" in data:
         if not isinstance(match, dict) or not match:

@@ -64,7 +64,7 @@ class ProxyApp:
         self,
         upstream: str,
         *,
-        recorder: cassette.CassetteWriter | None = None,
+        recorder: cassette.Recorder | None = None,
         redactor: Redactor | None = None,
         out: TextIO | None = None,
         timeout: float = 30.0,

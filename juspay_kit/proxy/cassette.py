@@ -24,13 +24,13 @@ from __future__ import annotations
 import base64
 import errno
 import json
-import math
 import os
 import re
 import stat
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from juspay_kit.errors import UsageError
@@ -127,6 +127,17 @@ def line_of(record: dict[str, Any], redactor: Redactor) -> bytes:
         return (json.dumps(data, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
 
 
+class Recorder(Protocol):
+    """What the proxy records through: CassetteWriter, or `har.HarWriter` for a `.har` file."""
+
+    path: Path
+    failed: str | None  # why recording stopped (the file ends with the last whole exchange), or None
+
+    def write(self, record: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class CassetteWriter:
     """Appends exchanges to a cassette, one whole JSON line per write, masked.
 
@@ -141,7 +152,7 @@ class CassetteWriter:
         self.failed: str | None = None
         self._redactor = redactor
         self._lock = threading.Lock()
-        self._fd = _open_for_append(path)
+        self._fd = open_for_append(path)
         try:
             self.write({"format": FORMAT, "version": VERSION, **header})
         except BaseException:
@@ -174,30 +185,38 @@ class CassetteWriter:
             self._fd = -1
 
 
-def _open_for_append(path: Path) -> int:
-    """A descriptor to append to `path`, which must be a regular file holding a cassette, or not exist."""
+def open_for_append(
+    path: Path,
+    accepts: Callable[[Path], bool] | None = None,
+    what: str = "cassette",
+    ours: str = "cassette",
+    append: bool = True,
+) -> int:
+    """A descriptor to append to `path`, which must be a regular file holding a cassette (one `accepts`: `ours`),
+    or not exist. Without `append` the descriptor writes where it is told (`os.pwrite`), never truncating."""
     try:
         found = os.lstat(path)
     except FileNotFoundError:
         found = None
     except OSError as exc:
-        raise UsageError(f"cannot write the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+        raise UsageError(f"cannot write the {what} {path}: {exc.strerror or type(exc).__name__}") from None
     if found is not None and stat.S_ISLNK(found.st_mode):
-        raise UsageError(f"cannot write the cassette {path}: it is a symlink")
+        raise UsageError(f"cannot write the {what} {path}: it is a symlink")
     if found is not None and not stat.S_ISREG(found.st_mode):
-        raise UsageError(f"cannot write the cassette {path}: not a regular file")
+        raise UsageError(f"cannot write the {what} {path}: not a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
+        mode = os.O_WRONLY | (os.O_APPEND if append else 0) | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+        fd = os.open(path, mode, 0o644)
     except OSError as exc:
         why = "it is a symlink" if exc.errno == errno.ELOOP else (exc.strerror or type(exc).__name__)
-        raise UsageError(f"cannot write the cassette {path}: {why}") from None
+        raise UsageError(f"cannot write the {what} {path}: {why}") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UsageError(f"cannot write the cassette {path}: not a regular file")
-        if info.st_size and not _is_cassette(path):
-            raise UsageError(f"{path} exists and is not a cassette; it was left as it was")
+            raise UsageError(f"cannot write the {what} {path}: not a regular file")
+        if info.st_size and not (accepts or _is_cassette)(path):
+            raise UsageError(f"{path} exists and is not a {ours}; it was left as it was")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
@@ -215,6 +234,7 @@ def _is_cassette(path: Path) -> bool:
 
 
 MAX_CASSETTE_BYTES = 512 * 1024 * 1024
+MAX_AT = 1e12  # seconds: an `at` this large (31,000 years) is no recording's
 _METHOD = re.compile(r"[A-Za-z]{1,20}")
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
 
@@ -222,10 +242,24 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}")
 def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, exchanges); UsageError naming the line and what is wrong when the file is not a cassette this
     kit reads. A cassette recorded in several runs has one header per segment; the first one is returned."""
-    lines = _read_lines(path)
     header: dict[str, Any] | None = None
     exchanges: list[dict[str, Any]] = []
-    for number, line in lines:
+    for _, record in stream(path):
+        if "format" in record:
+            header = header or record
+        else:
+            exchanges.append(record)
+    if header is None:  # stream says so first
+        raise UsageError(f"{path} is not a cassette: the first line must be a {FORMAT} header")
+    return header, exchanges
+
+
+def stream(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, record) of each non-blank line, read one line at a time (at most MAX_LINE_BYTES a line,
+    MAX_CASSETTE_BYTES in all): a header opens each segment, its exchanges follow, each checked as replay needs.
+    UsageError naming the line and what is wrong once that line is reached."""
+    header = False
+    for number, line in _lines(path):
         try:
             record = json.loads(line)
         except (ValueError, RecursionError):
@@ -240,51 +274,69 @@ def read(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
                     f"{path}: cassette version {str(record.get('version'))[:20]!r} is not supported "
                     f"(this kit reads {VERSION})"
                 )
-            header = header or record
-            continue
-        if header is None:
+            header = True
+        elif not header:
             break
-        problem = _exchange_problem(record)
-        if problem:
-            raise UsageError(f"{path}:{number}: not an exchange this kit replays: {problem}")
-        exchanges.append(record)
-    if header is None:
+        else:
+            problem = exchange_problem(record)
+            if problem:
+                raise UsageError(f"{path}:{number}: not an exchange this kit replays: {problem}")
+        yield number, record
+    if not header:
         raise UsageError(f"{path} is not a cassette: the first line must be a {FORMAT} header")
-    return header, exchanges
 
 
-def _read_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, text) of the non-blank lines of a regular file, read in bounds (never a FIFO or device)."""
+def open_regular(path: Path, what: str = "cassette") -> BinaryIO:
+    """`path` open for reading if it is a regular file of at most MAX_CASSETTE_BYTES (never a FIFO or device)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise UsageError(f"cannot read the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+        raise UsageError(f"cannot read the {what} {path}: {exc.strerror or type(exc).__name__}") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UsageError(f"cannot read the cassette {path}: not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as file:
-            raw = file.read(MAX_CASSETTE_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"cannot read the cassette {path}: {exc.strerror or type(exc).__name__}") from None
-    finally:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UsageError(f"cannot read the {what} {path}: not a regular file")
+        if info.st_size > MAX_CASSETTE_BYTES:
+            raise UsageError(f"{path} is larger than {MAX_CASSETTE_BYTES} bytes; not a {what} this kit reads")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
         os.close(fd)
-    if len(raw) > MAX_CASSETTE_BYTES:
-        raise UsageError(f"{path} is larger than {MAX_CASSETTE_BYTES} bytes; not a cassette this kit reads")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path} is not a cassette: not UTF-8 text") from None
-    return [(number, line) for number, line in enumerate(text.split("\n"), 1) if line.strip()]
+        raise
 
 
-def _exchange_problem(exchange: dict[str, Any]) -> str | None:
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of the non-blank lines of a cassette, one line at a time, in bounds."""
+    with open_regular(path) as file:
+        total, number = 0, 0
+        while True:
+            try:
+                raw = file.readline(MAX_LINE_BYTES + 1)
+            except OSError as exc:
+                raise UsageError(f"cannot read the cassette {path}: {exc.strerror or type(exc).__name__}") from None
+            if not raw:
+                return
+            number, total = number + 1, total + len(raw)
+            if total > MAX_CASSETTE_BYTES:  # it grew while it was read
+                raise UsageError(f"{path} is larger than {MAX_CASSETTE_BYTES} bytes; not a cassette this kit reads")
+            if len(raw) > MAX_LINE_BYTES:
+                raise UsageError(f"{path}:{number}: longer than {MAX_LINE_BYTES} bytes; not a cassette line")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(f"{path} is not a cassette: not UTF-8 text") from None
+            if text.strip():
+                yield number, text
+
+
+def exchange_problem(exchange: dict[str, Any]) -> str | None:
     """Why a recorded exchange cannot be replayed safely, or None. A path must be origin-form ("/..."): a
     cassette must never steer a replay to another host."""
     seq = exchange.get("seq", 0)
     if type(seq) is not int or seq < 0:
         return "seq must be a non-negative integer"
     at = exchange.get("at", 0)
-    if not isinstance(at, int | float) or isinstance(at, bool) or not math.isfinite(at) or at < 0:
+    if not isinstance(at, int | float) or isinstance(at, bool) or not 0 <= at < MAX_AT:  # nan, inf, 10**400 too
         return "at must be a non-negative number of seconds"
     if exchange.get("operation") is not None and not isinstance(exchange["operation"], str):
         return "operation must be a string or null"
@@ -299,9 +351,7 @@ def _exchange_problem(exchange: dict[str, Any]) -> str | None:
     if not isinstance(request.get("query", ""), str) or _unsafe(request.get("query", "")):
         return "request.query must be a string"
     headers = request.get("headers", {})
-    if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and _TOKEN.fullmatch(k) and not _unsafe(v) for k, v in headers.items()
-    ):
+    if not isinstance(headers, dict) or not _header_map(headers):
         return "request.headers must map header names to single-line Latin-1 strings"
     problem = _body_problem(request, "request")
     if problem:
@@ -331,6 +381,16 @@ def _body_problem(part: dict[str, Any], name: str) -> str | None:
     return None
 
 
+def _header_map(headers: dict[Any, Any]) -> bool:
+    """Whether every name is a token and every value a single-line Latin-1 string (checked all at once)."""
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
+        return False
+    return all(_TOKEN.fullmatch(k) for k in headers) and not _unsafe("".join(headers.values()))
+
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f\u0100-\U0010ffff]")
+
+
 def _unsafe(text: str) -> bool:
     """Control characters, or characters HTTP/1.1 cannot carry (outside Latin-1)."""
-    return any(ord(c) < 32 or ord(c) == 127 or ord(c) > 255 for c in text)
+    return _UNSAFE.search(text) is not None

@@ -12,6 +12,7 @@ path, never the value: a value may be an OTP.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,14 +60,29 @@ class Exchange:
     answer_body: bytes | None = None
     sent: list[Violation] = field(default_factory=list)  # the request's own violations
     _parsed: tuple[Any, str | None] | None = None
+    _sent_parsed: tuple[Any, str | None] | None = None
+
+    def preparsed(self, request: Any = None, answer: Any = None) -> None:
+        """Bodies a reader already parsed and `schema.hazard` passed (drift reads recordings): not parsed again.
+        None leaves that body to be parsed from its bytes."""
+        if request is not None:
+            self._sent_parsed = (request, None)
+        if answer is not None:
+            self._parsed = (answer, None)
+
+    def request_json(self) -> tuple[Any, str | None]:
+        """(parsed request, None), or (None, why it is not JSON), parsed once."""
+        if self._sent_parsed is None:
+            self._sent_parsed = _json(self.body)
+        return self._sent_parsed
 
     def answer_json(self) -> tuple[Any, str | None]:
         """(parsed answer, None), or (None, why not) when it is not a JSON answer the body checks can read;
         parsed once for all the checks."""
+        if not _is_json(self.answer_headers.get("content-type")):
+            return None, "content type"  # whatever was parsed: a body that is not declared JSON is not read as JSON
         if self._parsed is None:
-            if not _is_json(self.answer_headers.get("content-type")):
-                self._parsed = (None, "content type")
-            elif self.answer_body is None:
+            if self.answer_body is None:
                 self._parsed = (None, "encoding")
             else:
                 self._parsed = _json(self.answer_body)
@@ -103,7 +119,12 @@ def _json(raw: bytes) -> tuple[Any, str | None]:
 
 
 def _is_json(content_type: str | None) -> bool:
-    return content_type is not None and content_type.split(";")[0].strip().lower() == "application/json"
+    return content_type is not None and _json_type(content_type)
+
+
+@functools.lru_cache(maxsize=256)  # a handful of distinct values in any traffic
+def _json_type(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() == "application/json"
 
 
 # ---- request ----------------------------------------------------------------------------------------------
@@ -158,11 +179,11 @@ def request_content_type(x: Exchange) -> Iterator[Violation]:
 
 @request_check
 def request_schema(x: Exchange) -> Iterator[Violation]:
-    payload, why = _json(x.body)
+    payload, why = x.request_json()
     if why:
         yield Violation("request_schema", REQUEST, "/", why)
     elif x.operation is not None:
-        for problem in schema.problems(x.operation.request, payload):
+        for problem in schema.problems(x.operation.request, payload, checked=True):
             yield Violation("request_schema", REQUEST, *problem.describe())
 
 
@@ -209,7 +230,7 @@ def response_schema_conformance(x: Exchange) -> Iterator[Violation]:
         return
     validator = x.operation.responses.get(x.status) if x.operation else None
     if validator is not None:
-        for problem in schema.problems(validator, payload):
+        for problem in schema.problems(validator, payload, checked=True):
             yield Violation("response_schema_conformance", RESPONSE, *problem.describe())
 
 

@@ -1,7 +1,8 @@
-"""The nightly job's issue bookkeeping (repository-only): one GitHub issue per violation fingerprint.
+"""The nightly job's bookkeeping (repository-only): one GitHub issue per violation fingerprint (this module),
+one pull request per learned spec proposal (`prs.py`), both planned first and applied by `bookkeeping.run`.
 
     plan(summary, flow_failures, open_issues, run_url) -> actions      pure, tested on recorded summaries
-    apply(actions, api)                                                 REST calls through `GitHub`
+    GitHub(...).apply(actions)                                          REST calls through `GitHub`
 
 A violation's fingerprint is (operation, check, title), hashed; it is written into the issue body as a
 marker, so the next night finds the issue again. Rules:
@@ -173,11 +174,12 @@ def plan(
 class GitHub:
     """The few REST calls the bookkeeping needs."""
 
-    def __init__(self, api_url: str, repository: str, token: str) -> None:
+    def __init__(self, api_url: str, repository: str, token: str, transport: httpx.BaseTransport | None = None) -> None:
         self.http = httpx.Client(
             base_url=f"{api_url.rstrip('/')}/repos/{repository}",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"},
             timeout=30,
+            transport=transport,  # a test's httpx.MockTransport; None: the network
         )
 
     def open_issues(self) -> list[dict[str, Any]]:
@@ -198,18 +200,31 @@ class GitHub:
             elif action.kind == "close":
                 self.http.patch(f"/issues/{action.issue}", json={"state": "closed"}).raise_for_status()
 
+    def open_pulls(self) -> list[dict[str, Any]]:
+        answer = self.http.get("/pulls", params={"state": "open", "per_page": 100})
+        answer.raise_for_status()
+        found: list[dict[str, Any]] = answer.json()
+        return found
 
-def run(reports: Path, flow_junit: Path, run_url: str, github: GitHub) -> list[Action]:
+    def open_pull(self, title: str, head: str, base: str, body: str, label: str) -> int:
+        """Open a pull request from the pushed branch `head` and label it; its number."""
+        answer = self.http.post("/pulls", json={"title": title, "head": head, "base": base, "body": body})
+        answer.raise_for_status()
+        number = int(answer.json()["number"])
+        self.http.post(f"/issues/{number}/labels", json={"labels": [label]}).raise_for_status()
+        return number
+
+    def update_pull(self, number: int, body: str) -> None:
+        self.http.patch(f"/pulls/{number}", json={"body": body}).raise_for_status()
+
+
+def read_summary(reports: Path) -> dict[str, Any]:
+    """The contract check's summary.json; HarnessError when it is missing or not JSON (nothing is changed)."""
     summary_path = reports / "summary.json"
     if not summary_path.is_file():
         raise HarnessError(f"{summary_path} is missing: the contract check did not run, so no issue was changed")
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
     except ValueError:
         raise HarnessError(f"{summary_path} is not JSON; no issue was changed") from None
-    try:
-        actions = plan(summary, flow_failures(flow_junit), github.open_issues(), run_url)
-        github.apply(actions)
-    except httpx.HTTPError as exc:
-        raise HarnessError(f"GitHub API: {type(exc).__name__}; some issue updates may be missing") from None
-    return actions
+    return summary

@@ -1,0 +1,82 @@
+"""Judge recorded traffic against the spec: HAR (DevTools, mitmproxy, Redocly's proxy, juspay-proxy), VCR.py
+cassettes (pytest-recording) and the kit's own cassettes, the format found from the file (--format forces it).
+
+Each exchange is matched to an operation (--server strips a server prefix; the rest is listed as
+undocumented) and judged: status, content type, schema with the field path, Basic auth and x-merchantid,
+refusal codes the spec lacks. The journey's rules are judged over the recorded order, every inferred part
+the answers touch gets a verdict, and coverage says what the traffic exercised. Reports: DIR/drift.json,
+drift.md, drift-junit.xml and drift.sarif (GitHub code scanning); secrets masked in each.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run, whole_number
+
+FORMATS = ("auto", "har", "vcr", "kit")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = command_parser(
+        "juspay-drift",
+        __doc__,
+        {
+            EXIT_OK: "the traffic matches the spec: no finding, no contradicted rule or inference",
+            EXIT_VIOLATION: "drift: at least one finding, contradicted rule, inference or decision",
+            EXIT_ERROR: "bad arguments, or a recording this command cannot read (named with the position)",
+        },
+        {"JUSPAY_KIT_SPEC": "judge against this OpenAPI document instead of the kit's spec"},
+    )
+    parser.add_argument(
+        "recordings", type=Path, nargs="+", metavar="RECORDING", help="HAR, VCR cassette or kit cassette"
+    )
+    parser.add_argument("--format", choices=FORMATS, default="auto", help="the recordings' format (default: found)")
+    parser.add_argument("--server", metavar="URL", help="the server URL the traffic was recorded against: only "
+                        "requests under it are judged, with its path prefix stripped")  # fmt: skip
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("reports"), help="where drift.json/.md/-junit.xml/.sarif go"
+    )
+    parser.add_argument("--redocly", type=Path, metavar="REPORT", help="Redocly's `drift --format json` report on "
+                        "the same traffic: its findings are set side by side with these")  # fmt: skip
+    parser.add_argument("--jobs", type=whole_number(1, 16), default=min(os.cpu_count() or 1, 4),
+                        help="processes that judge a large HAR or VCR file (default: the CPUs, at most 4)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.server is not None and not args.server.startswith(("http://", "https://", "/")):
+        parser.error("argument --server: must be an http(s) URL or a path prefix starting with /")
+    from juspay_kit.contract.report import prepare
+    from juspay_kit.proxy.recordings import read
+    from juspay_kit.traffic import drift, report
+    from juspay_kit.traffic.compare import compare, read_report
+
+    problems = read_report(args.redocly) if args.redocly is not None else None
+    prepare(args.report_dir)
+    gc.freeze()  # what is loaded so far is never garbage; the recording's many small objects make no cycles either
+    gc.set_threshold(100_000, 50, 100)
+    fmt = None if args.format == "auto" else args.format
+    judge = drift.Judge(server=args.server)
+    for path in args.recordings:
+        recording = read(path, fmt)
+        if args.jobs > 1 and recording.part is not None and recording.size >= drift.PARALLEL_FROM:
+            judge.parallel(recording, args.jobs)
+        else:
+            judge.recording(recording)
+    result = judge.finish()
+    if problems is not None:
+        result.redocly = compare(problems, result)
+    report.write(result, args.report_dir, judge.redactor)
+    sys.stdout.write(judge.redactor.text(report.console(result)) + "\n")
+    return EXIT_VIOLATION if result.failures else EXIT_OK
+
+
+def console() -> NoReturn:
+    run(main)
+
+
+if __name__ == "__main__":
+    console()

@@ -1,0 +1,282 @@
+"""Traffic recordings in the ecosystem's formats: read, written, converted.
+
+    read(path, fmt=None) -> Recording          HAR 1.2 (har.py), VCR.py cassettes (vcr.py), the kit's cassettes
+    write(path, fmt, exchanges, header)        any of the three, masked, to a temporary sibling, then renamed
+    convert(source, target)                    read, learn every secret, write masked (`juspay-convert`)
+    recorder_for(path, header, redactor)       what `juspay-proxy --record` writes: HAR for *.har, else a cassette
+
+Each exchange is the dict `recorded.py` describes (a kit cassette line plus `origin` and `ref`). The format is
+found from the file: a JSON object with `log.entries` is a HAR, YAML or JSON with top-level `interactions`
+a VCR.py cassette, a first line with `"format": "juspay-cassette"` the kit's; `fmt` forces it.
+
+Memory is bounded: every input is at most MAX_CASSETTE_BYTES (512 MiB) and a body at most 16 MiB; a kit
+cassette is streamed line by line, and a HAR or VCR.py cassette, being a single document, is read and parsed
+whole (the exchanges are then made one at a time). A FIFO or a device is refused, never waited on. A fault is
+a UsageError on one line naming the file and the position (`recorded.py`).
+
+Conversion never unmasks, and masks what the source holds in clear (a HAR from mitmproxy carries the real
+key): as the proxy does, with every secret of the whole recording learned before the first exchange is
+written. The target is written to a temporary sibling and renamed over it; on any failure it is untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from juspay_kit import __version__
+from juspay_kit.errors import UsageError
+from juspay_kit.proxy import cassette, har, vcr
+from juspay_kit.proxy.recorded import Masker, base_origin, decoded, lenient_origin, load_json, load_yaml
+from juspay_kit.redact import Redactor
+
+FORMATS = ("har", "vcr", "kit")
+SNIFF_BYTES = 64 * 1024  # read to find a kit cassette's header line
+_KIT_HEADER = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*\{\s*"format"\s*:\s*"juspay-cassette"')
+_WHAT = "recording"
+
+
+@dataclass
+class Recording:
+    format: str  # "har", "vcr" or "kit"
+    path: Path
+    origin: str  # scheme://host[:port] most exchanges went to, or the kit cassette's upstream
+    exchanges: Iterator[dict[str, Any]]  # made (and checked) one at a time; a fault is raised when reached
+    size: int = 0  # entries of a HAR or VCR document (held whole in memory); 0 for a streamed kit cassette
+    part: Callable[[int, int], Iterator[dict[str, Any]]] | None = None  # the exchanges of entries [start, stop)
+
+
+def read(path: Path, fmt: str | None = None) -> Recording:
+    """The recording at `path`, its format found from the file unless `fmt` forces it."""
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown recording format {fmt!r}: this kit reads {', '.join(FORMATS)}")
+    if fmt == "kit":
+        return _kit(path)
+    with cassette.open_regular(path, _WHAT) as file:
+        raw = file.read(SNIFF_BYTES)
+        if fmt is None and _is_kit(raw):
+            return _kit(path)
+        raw += file.read(cassette.MAX_CASSETTE_BYTES + 1 - len(raw))
+    if len(raw) > cassette.MAX_CASSETTE_BYTES:
+        raise UsageError(f"{path} is larger than {cassette.MAX_CASSETTE_BYTES} bytes; not a {_WHAT} this kit reads")
+    text = decoded(raw, path)
+    del raw
+    document = load_json(text, path) if text.lstrip().startswith(("{", "[")) else load_yaml(text, path)
+    del text
+    if fmt is None:
+        fmt = _format_of(document)
+        if fmt is None:
+            raise UsageError(
+                f"{path} is not a recording this kit reads: HAR 1.2 (log.entries), a VCR.py cassette "
+                "(interactions) or a juspay-cassette (JSON Lines)"
+            )
+    reader = har if fmt == "har" else vcr
+    origin, exchanges = reader.exchanges(document, path)
+    entries = reader.entries(document)
+    return Recording(
+        fmt, path, origin, exchanges, len(entries), lambda start, stop: reader.part(document, path, start, stop)
+    )
+
+
+def _is_kit(start: bytes) -> bool:
+    line = start.lstrip(b"\xef\xbb\xbf \t\r\n").split(b"\n", 1)[0]
+    try:
+        first = json.loads(line)
+    except (ValueError, RecursionError):
+        return bool(_KIT_HEADER.match(start))
+    return isinstance(first, dict) and first.get("format") == cassette.FORMAT
+
+
+def _format_of(document: Any) -> str | None:
+    if isinstance(document, dict) and isinstance(document.get("log"), dict) and "entries" in document["log"]:
+        return "har"
+    if isinstance(document, dict) and "interactions" in document:
+        return "vcr"
+    return None
+
+
+def _kit(path: Path) -> Recording:
+    lines = cassette.stream(path)
+    _, header = next(lines)  # the header, or the UsageError saying why there is none
+    upstream = str(header.get("upstream") or "")
+    return Recording("kit", path, upstream, _kit_exchanges(path, lines, lenient_origin(upstream)))
+
+
+def _kit_exchanges(path: Path, lines: Iterator[tuple[int, dict[str, Any]]], origin: str) -> Iterator[dict[str, Any]]:
+    for number, record in lines:
+        if "format" in record:
+            continue  # the header of a later segment
+        problem = _kit_problem(record)
+        if problem:
+            raise UsageError(f"{path}:{number}: not an exchange this kit converts: {problem}")
+        request = {"query": "", "headers": {}, **record["request"]}
+        yield {"seq": record.get("seq", 0), "at": record.get("at", 0), "startedAt": record.get("startedAt"),
+               "elapsedMs": record.get("elapsedMs"), "operation": record.get("operation"), "request": request,
+               "response": record.get("response"), "error": record.get("error"),
+               "violations": record.get("violations", []), "origin": origin, "ref": f"line {number}"}  # fmt: skip
+
+
+def _kit_problem(record: dict[str, Any]) -> str | None:
+    """What a cassette line holds that replay does not read but a conversion writes (cassette.exchange_problem
+    has judged the rest)."""
+    if not isinstance(record.get("startedAt"), str | None):
+        return "startedAt must be a string or null"
+    elapsed = record.get("elapsedMs")
+    if elapsed is not None and (
+        isinstance(elapsed, bool) or not isinstance(elapsed, int | float) or not 0 <= elapsed < 1e15
+    ):
+        return "elapsedMs must be a non-negative number or null"
+    if not isinstance(record.get("error"), str | None):
+        return "error must be a string or null"
+    headers = record["response"].get("headers", {}) if isinstance(record.get("response"), dict) else {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        return "response.headers must map header names to strings"
+    return None
+
+
+def format_for(path: Path) -> str:
+    """The format a file is written in, from its name: .har, .yaml/.yml (VCR.py), anything else the kit's."""
+    return {".har": "har", ".yaml": "vcr", ".yml": "vcr"}.get(path.suffix.lower(), "kit")
+
+
+def recorder_for(path: Path, header: dict[str, Any], redactor: Redactor) -> cassette.Recorder:
+    """The writer `juspay-proxy --record` uses: HAR 1.2 for a name ending in .har (any case), else a cassette."""
+    if path.suffix.lower() == ".har":
+        return har.HarWriter(path, header, redactor)
+    return cassette.CassetteWriter(path, header, redactor)
+
+
+# ---- writing -----------------------------------------------------------------------------------------------
+
+
+def write(
+    path: Path, fmt: str, exchanges: Iterable[dict[str, Any]], header: dict[str, Any], masker: Masker | None = None
+) -> int:
+    """Write `exchanges` in `fmt`, masked (by `masker`, which may have learned the secrets already), to a
+    temporary sibling renamed over `path`; the number written. `header` is the kit cassette's header line
+    (its `upstream` the origin of an exchange that names none)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown recording format {fmt!r}: this kit writes {', '.join(FORMATS)}")
+    masker = masker or Masker()
+    writer = {"har": _write_har, "vcr": _write_vcr, "kit": _write_kit}[fmt]
+    return _replace(path, lambda file: writer(file, _masked(path, exchanges, masker), header, masker.redactor))
+
+
+def _masked(path: Path, exchanges: Iterable[dict[str, Any]], masker: Masker) -> Iterator[dict[str, Any]]:
+    for exchange in exchanges:
+        try:
+            yield masker.mask(exchange)
+        except RecursionError:
+            raise UsageError(f"cannot write {path}: {exchange.get('ref')} nests too deeply") from None
+
+
+def _write_kit(file: BinaryIO, exchanges: Iterator[dict[str, Any]], header: dict[str, Any], redactor: Redactor) -> int:
+    file.write(cassette.line_of({"format": cassette.FORMAT, "version": cassette.VERSION, **header}, redactor))
+    count = 0
+    for exchange in exchanges:
+        file.write(cassette.line_of({k: v for k, v in exchange.items() if k not in ("origin", "ref")}, redactor))
+        count += 1
+    return count
+
+
+def _write_har(file: BinaryIO, exchanges: Iterator[dict[str, Any]], header: dict[str, Any], redactor: Redactor) -> int:
+    file.write(har.head(redactor.value(header)))
+    origin, count = base_origin(header.get("upstream")), 0
+    for exchange in exchanges:
+        file.write((b",\n" if count else b"\n") + har.encoded(har.entry(exchange, origin)))
+        count += 1
+    file.write(har.CLOSING)
+    return count
+
+
+def _write_vcr(file: BinaryIO, exchanges: Iterator[dict[str, Any]], header: dict[str, Any], redactor: Redactor) -> int:
+    origin, count = base_origin(header.get("upstream")), 0
+    for exchange in exchanges:
+        item = vcr.interaction(exchange, origin)
+        if item is not None:
+            file.write((b"" if count else vcr.START) + vcr.dump(item))
+            count += 1
+    file.write((b"" if count else vcr.EMPTY) + vcr.END)
+    return count
+
+
+def _replace(path: Path, produce: Callable[[BinaryIO], int]) -> int:
+    """`produce` writes a temporary sibling, renamed over `path` once whole; removed on any failure."""
+    try:
+        found: os.stat_result | None = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+    if found is not None and not stat.S_ISREG(found.st_mode):
+        why = "it is a symlink" if stat.S_ISLNK(found.st_mode) else "not a regular file"
+        raise UsageError(f"cannot write {path}: {why}; it was left as it was")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+    try:
+        with os.fdopen(fd, "wb") as file:
+            count = produce(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        _remove(temporary)
+        raise UsageError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+    except BaseException:
+        _remove(temporary)
+        raise
+    return count
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+@dataclass
+class Converted:
+    count: int  # exchanges written
+    source_format: str
+    target_format: str
+    left_out: int  # exchanges the target format has no place for (VCR.py: one that got no answer)
+
+
+def convert(
+    source: Path, target: Path, source_format: str | None = None, target_format: str | None = None
+) -> Converted:
+    """Read `source`, learn every secret it holds (and find any fault) before writing, then write `target`
+    masked. `target_format` defaults to the one its name says (`format_for`)."""
+    fmt = target_format or format_for(target)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown recording format {fmt!r}: this kit writes {', '.join(FORMATS)}")
+    recording = read(source, source_format)
+    masker, total = Masker(), 0
+    for exchange in recording.exchanges:
+        try:
+            masker.learn(exchange)
+        except RecursionError:
+            raise UsageError(f"{source}: {exchange.get('ref')}: nests too deeply") from None
+        total += 1
+    again = read(source, recording.format)
+    header = {
+        "upstream": recording.origin,
+        "recordedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "kit": __version__,
+        "convertedFrom": recording.format,
+    }
+    count = write(target, fmt, again.exchanges, header, masker)
+    return Converted(count, recording.format, fmt, total - count)

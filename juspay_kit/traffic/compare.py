@@ -1,0 +1,102 @@
+"""Side by side with Redocly CLI's `drift` (2.x, JSON report) on the same traffic.
+
+Every problem Redocly reports is placed in one of three groups:
+
+    both          juspay-drift reports it too: same operation, same side, same field path
+    explained     Redocly's false positive, with the reason (below)
+    unexplained   neither: a finding juspay-drift misses (a test holds this list empty)
+
+and every finding of juspay-drift that Redocly does not make is listed apart (`ours_only`): undocumented
+statuses, refusal codes the spec lacks, the journey's rules, inferred verdicts, recorded contradictions.
+
+Explained false positives: Redocly flattens `anyOf`. When an answer matches none of the alternatives, it also
+lists what each alternative lacks ("missing required field error_code" of the general error envelope, for a
+refusal that was never meant to be one); juspay-drift reports the one mismatch at the field holding the anyOf.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from juspay_kit.errors import UsageError
+from juspay_kit.spec import read_bounded
+from juspay_kit.traffic.drift import Drift
+
+ANY_OF = "matches none of the documented shapes"
+MAX_REPORT_BYTES = 2 * 1024 * 1024
+
+
+def read_report(path: Path) -> list[dict[str, Any]]:
+    """The problems of a Redocly drift JSON report; UsageError when it is not one."""
+    try:
+        data = json.loads(read_bounded(path, UsageError))
+        problems = data["problems"]
+        if not isinstance(problems, list) or not all(isinstance(p, dict) for p in problems):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise UsageError(f"{path} is not a Redocly drift JSON report (redocly drift --format json)") from None
+    return problems
+
+
+def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
+    ours = [finding for finding in drift.findings]
+    matched: set[int] = set()
+    both, explained, unexplained = [], [], []
+    for problem in problems:
+        rule, operation = str(problem.get("ruleId", "")), str(problem.get("operationId") or "")
+        side, where = str(problem.get("target", "")), "/" + str(problem.get("dataPath") or "").lstrip("/")
+        row = {"rule": rule, "operation": operation or f"{problem.get('method', '')} {problem.get('path', '')}",
+               "side": side, "where": where, "message": str(problem.get("message", ""))[:200],
+               "occurrences": problem.get("occurrences", 1)}  # fmt: skip
+        if rule == "undocumented-endpoint":
+            same = [i for i, f in enumerate(ours) if f.check == "undocumented"]
+        elif rule == "security-baseline":
+            same = [i for i, f in enumerate(ours) if f.check in ("basic_auth", "ignored_auth")]
+        else:
+            same = [
+                i for i, f in enumerate(ours) if f.operation == operation and f.direction == side and f.where == where
+            ]
+        if same:
+            matched.update(same)
+            both.append({**row, "ours": [f"{ours[i].check} at {ours[i].where}" for i in same]})
+            continue
+        parent = [i for i, f in enumerate(ours) if f.operation == operation and f.direction == side
+                  and f.message == ANY_OF and where.startswith(f.where.rstrip("/") + "/")]  # fmt: skip
+        if parent:
+            matched.update(parent)
+            explained.append({**row, "why": f"an alternative of the anyOf at {ours[parent[0]].where}: the answer "
+                              "matches none of them, which juspay-drift reports once there"})  # fmt: skip
+        else:
+            unexplained.append(row)
+    ours_only = [f.as_dict() for i, f in enumerate(ours) if i not in matched]
+    ours_only += [{"check": "journey_rule", "operation": v.rule.id, "message": v.detail}
+                  for v in drift.rules if v.verdict == "contradicted"]  # fmt: skip
+    ours_only += [{"check": "inferred_part", "operation": k, "message": "contradicted"}
+                  for k, v in drift.inferred.items() if v["verdict"] == "contradicted"]  # fmt: skip
+    return {"redocly": len(problems), "both": both, "explained": explained, "unexplained": unexplained,
+            "oursOnly": ours_only}  # fmt: skip
+
+
+def markdown(side: dict[str, Any]) -> str:
+    lines = ["", "## Side by side with Redocly drift", "",
+             f"Redocly reported {side['redocly']} problem(s): {len(side['both'])} reported here too, "
+             f"{len(side['explained'])} explained as its false positives, {len(side['unexplained'])} missed here. "
+             f"{len(side['oursOnly'])} finding(s) here that Redocly does not make.", "",
+             "| Redocly | operation | where | here |", "|---|---|---|---|"]  # fmt: skip
+    for row in side["both"]:
+        lines.append(
+            f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | {_cell(', '.join(row['ours']))} |"
+        )
+    for row in side["explained"]:
+        lines.append(
+            f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | false positive: {_cell(row['why'])} |"
+        )
+    for row in side["unexplained"]:
+        lines.append(f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | ❌ missed here |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,387 @@
+"""Drift: recorded traffic judged against the spec, whoever recorded it (HAR, VCR.py cassettes, the kit's own).
+
+    recordings ──► each exchange matched to an operation (a server prefix stripped; the rest undocumented)
+               ──► the proxy's registered checks on the request and on its answer (status, content type,
+                   schema with the field path, Basic auth, x-merchantid, refusal codes the spec lacks)
+               ──► the journey's rules over the recorded order (traffic/journey.py)
+               ──► a verdict on every inferred part the answers touch, and on the recorded contradictions
+               ──► coverage: operations, statuses, fields and refusal codes exercised
+
+What a recording masked (the proxy's "Basic [masked-key-1]", "[masked-otp]") is not judged as sent: a masked
+credential counts as Basic, a masked secret field as valid. A recording whose requests carry no Authorization
+at all (VCR.py's filter_headers) is not held to the auth check; the report says so. Findings name the check,
+the operation, the field path and where the exchange sits in its file, never a value; every text passes
+through a redactor that learned the recording's key, OTPs and credentials first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from juspay_kit import api, spec
+from juspay_kit.contract.observe import Observations
+from juspay_kit.errors import HarnessError
+from juspay_kit.proxy.cassette import body_bytes, learn_secrets
+from juspay_kit.proxy.checks import ExchangeChecker, Violation
+from juspay_kit.proxy.recordings import Recording
+from juspay_kit.redact import Redactor
+from juspay_kit.schema import hazard, resolve
+from juspay_kit.traffic import journey
+from juspay_kit.traffic.coverage import Coverage
+
+MASKED_CREDENTIAL = re.compile(r"\s*\S+\s+\[masked(-key-\d+)?\]\s*")
+MAX_REFS = 5  # exchanges named per finding
+PARALLEL_FROM = 4_000  # entries from which juspay-drift --jobs shares a recording between processes
+MAX_FINDINGS = 10_000  # kinds of finding kept (a hostile recording could make each exchange its own)
+
+
+@dataclass
+class Finding:
+    """One kind of drift, with how often it was seen and where (the first MAX_REFS exchanges)."""
+
+    check: str
+    operation: str  # operationId, or "METHOD /path" for an undocumented one
+    where: str  # field path, header, or "status"
+    message: str
+    direction: str = "response"
+    inferred: str = ""  # the x-inferred (or x-doc-conflict) id the finding is evidence against
+    level: str = "error"  # "warning": the traffic extends the spec (a field an open answer does not name)
+    count: int = 0
+    refs: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"check": self.check, "operation": self.operation, "direction": self.direction, "where": self.where,
+                "message": self.message, "inferred": self.inferred, "level": self.level, "count": self.count,
+                "exchanges": self.refs}  # fmt: skip
+
+
+@dataclass
+class Drift:
+    sources: list[dict[str, Any]] = field(default_factory=list)  # path, format, exchanges
+    exchanges: int = 0
+    judged: int = 0
+    unanswered: int = 0
+    outside: int = 0  # exchanges not under --server
+    findings: list[Finding] = field(default_factory=list)
+    rules: list[journey.RuleVerdict] = field(default_factory=list)
+    inferred: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conflicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    redocly: dict[str, Any] | None = None  # side by side with Redocly's drift on the same traffic (compare.py)
+
+    @property
+    def failures(self) -> int:
+        """Every finding, contradicted rule, contradicted inference and contradicted decision counts once."""
+        rules = sum(verdict.verdict == "contradicted" for verdict in self.rules)
+        inferred = sum(bool(report["verdict"] == "contradicted") for report in self.inferred.values())
+        conflicts = sum(_against(report) for report in self.conflicts.values())
+        return sum(f.level == "error" for f in self.findings) + rules + inferred + conflicts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": "drift" if self.failures else "no drift",
+            "failures": self.failures,
+            "sources": self.sources,
+            "exchanges": {
+                "recorded": self.exchanges,
+                "judged": self.judged,
+                "unanswered": self.unanswered,
+                "outsideServer": self.outside,
+            },  # fmt: skip
+            "findings": [finding.as_dict() for finding in self.findings],
+            "rules": {verdict.rule.id: verdict.as_dict() for verdict in self.rules},
+            "inferred": self.inferred,
+            "conflicts": self.conflicts,
+            "coverage": self.coverage,
+            "notes": self.notes,
+            **({"redocly": self.redocly} if self.redocly is not None else {}),
+        }
+
+
+class Judge:
+    """Judges exchanges one at a time (bounded memory: findings are grouped, coverage is counted)."""
+
+    def __init__(self, document: dict[str, Any] | None = None, server: str | None = None) -> None:
+        self.custom = document  # None: the kit's spec, its validators compiled once per process
+        self.document = document or spec.load()
+        self.facts = api.load(self.document) if document is not None else api.shared()
+        self.checker = ExchangeChecker(document)
+        self.observations = Observations(document)
+        self.redactor = Redactor()
+        self.result = Drift()
+        self.steps: list[journey.Step] = []
+        self._grouped: dict[tuple[str, str, str, str, str], Finding] = {}
+        self.server = server
+        self._server = _server(server)
+        self._coverage = Coverage(self.document, self.facts)
+        self._auth_seen = False
+        self._dropped = 0
+        self._keys_seen: set[str] = set()  # Authorization values already learned (each once, at most 1,000)
+        self._secret_fields = self.facts.otp_fields | self.facts.credential_fields
+        self._open_fields = open_answers(self.document)
+
+    def recording(self, recording: Recording) -> None:
+        start = self.result.exchanges
+        for exchange in recording.exchanges:
+            self.result.exchanges += 1
+            self.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+        self.result.sources.append(
+            {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
+        )
+
+    def exchange(self, exchange: dict[str, Any], ref: str) -> None:
+        request, response = exchange.get("request") or {}, exchange.get("response")
+        headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
+        masked = bool(MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")))
+        if masked:  # masked on record: Basic was sent, its value is not known (and is no secret to learn)
+            headers["authorization"] = "Basic " + api.encode_basic("masked")
+        elif headers.get("authorization") not in self._keys_seen or "x-api-key" in headers or "api-key" in headers:
+            learn_secrets(self.redactor, headers)
+            if len(self._keys_seen) < 1000:
+                self._keys_seen.add(headers.get("authorization", ""))
+        self.redactor.learn(request.get("body"))
+        path = self._path(str(exchange.get("origin") or ""), str(request.get("path", "")))
+        if path is None:
+            self.result.outside += 1
+            return
+        if response is None:
+            self.result.unanswered += 1
+            return
+        self.redactor.learn(response.get("body"))
+        self._auth_seen = self._auth_seen or "authorization" in headers
+        method = str(request.get("method", "")).upper()
+        sent_body, answer_body = request.get("body"), response.get("body")
+        safe = hazard(sent_body) is None and hazard(answer_body) is None  # once per body, for every check below
+        x = self.checker.exchange(method, path, headers, b"" if safe and "body" in request else body_bytes(request))
+        if safe:
+            x.preparsed(sent_body if "body" in request else None, answer_body if "body" in response else None)
+        sent = [v for v in self.checker.request(x) if not self._masked(v, request.get("body"))]
+        x.sent = [v for v in x.sent if v in sent]
+        answer_headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
+        status = int(response.get("status", 0))
+        answer_raw = b"" if safe and "body" in response else body_bytes(response)
+        found = sent + [
+            v
+            for v in self.checker.response(x, status, answer_headers, answer_raw)
+            if not self._masked(v, response.get("body"))
+        ]
+        operation = x.operation.facts.operation_id if x.operation else f"{method} {path}"
+        for violation in found:
+            self._add(operation, violation, ref)
+        open_answer = self._open_fields.get(operation) if x.operation is not None and status == 200 else None
+        if open_answer is not None:
+            for name in _extra(x.answer_json()[0], open_answer[0]):
+                extra = Violation("undocumented_field", "response", "/" + name, "a field the spec does not name")
+                self._add(operation, extra, ref, "warning", open_answer[1])
+        self.result.judged += 1
+        if x.operation is None:
+            return
+        payload, why = x.answer_json()
+        answer = payload if why is None else None
+        self.observations.record(operation, status, answer, negative_body=bool(sent), checked=safe,
+                                 merchant_header=headers.get("x-merchantid"), request_body=sent_body)  # fmt: skip
+        self.steps.append(journey.Step.slim(operation, sent_body, status, answer, ref, headers.get("x-merchantid", "")))
+        self._coverage.add(operation, status, sent_body, answer, self.facts.refusal_code(answer))
+
+    def parallel(self, recording: Recording, jobs: int) -> None:
+        """Judge a large HAR or VCR recording in `jobs` processes, each a contiguous share of its entries: this
+        one judges the first share while forked workers judge the others (they share the parsed document and
+        the compiled validators); their findings, steps, observations, coverage and secrets are then added in
+        order, so the result is the one a single process gives."""
+        global _SHARE
+        bounds = [(recording.size * i // jobs, recording.size * (i + 1) // jobs) for i in range(jobs)]
+        assert recording.part is not None
+        start = self.result.exchanges
+        _SHARE = (self, recording, bounds)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
+                pending = pool.map_async(_judge_share, range(1, jobs))
+                for exchange in recording.part(*bounds[0]):
+                    self.result.exchanges += 1
+                    self.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+                states = pending.get()
+        finally:
+            _SHARE = None
+        for state in states:
+            if isinstance(state, HarnessError):
+                raise state
+            self.absorb(state)
+        self.result.sources.append(
+            {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
+        )
+
+    def state(self) -> dict[str, Any]:
+        """What this judge has seen, as plain data."""
+        return {"exchanges": self.result.exchanges, "judged": self.result.judged, "outside": self.result.outside,
+                "unanswered": self.result.unanswered, "grouped": self._grouped, "steps": self.steps,
+                "observations": self.observations.counts(), "coverage": self._coverage.counts(),
+                "secrets": self.redactor.learned(), "auth": self._auth_seen, "dropped": self._dropped}  # fmt: skip
+
+    def absorb(self, state: dict[str, Any]) -> None:
+        """Add a state another judge saw after everything this one saw."""
+        for name in ("exchanges", "judged", "outside", "unanswered"):
+            setattr(self.result, name, getattr(self.result, name) + state[name])
+        for key, theirs in state["grouped"].items():
+            mine = self._grouped.get(key)
+            if mine is not None:
+                mine.count += theirs.count
+                mine.refs = (mine.refs + theirs.refs)[:MAX_REFS]
+            elif len(self._grouped) < MAX_FINDINGS:
+                self._grouped[key] = theirs
+            else:
+                self._dropped += theirs.count
+        self.steps += state["steps"]
+        self.observations.absorb(state["observations"])
+        self._coverage.absorb(state["coverage"])
+        self.redactor.relearn(state["secrets"])
+        self._auth_seen = self._auth_seen or state["auth"]
+        self._dropped += state["dropped"]
+
+    def _path(self, origin: str, path: str) -> str | None:
+        """The API path of a recorded request: under --server with its prefix stripped (None: not under it)."""
+        if self._server is None:
+            return path
+        server_origin, prefix = self._server
+        if server_origin and origin and origin.lower() != server_origin:
+            return None
+        if prefix and not (path == prefix or path.startswith(prefix + "/")):
+            return None
+        return path[len(prefix) :] or "/"
+
+    def _masked(self, violation: Violation, body: Any) -> bool:
+        """A schema violation of a secret field the recording masked: the value sent is not known."""
+        if violation.check not in ("request_schema", "response_schema_conformance") or not isinstance(body, dict):
+            return False
+        node: Any = body
+        for part in violation.path.strip("/").split("/") if violation.path.strip("/") else []:
+            node = node.get(part) if isinstance(node, dict) else None
+        name = violation.path.rsplit("/", 1)[-1]
+        return name in self._secret_fields and isinstance(node, str) and node.startswith("[masked")
+
+    def _add(self, operation: str, violation: Violation, ref: str, level: str = "error", inferred: str = "") -> None:
+        """Count a violation into its group; texts are masked in `finish`, once the redactor knows every secret."""
+        key = (violation.check, operation, violation.direction, violation.path, violation.message)
+        finding = self._grouped.get(key)
+        if finding is None:
+            if len(self._grouped) >= MAX_FINDINGS:
+                self._dropped += 1
+                return
+            check = "undocumented" if violation.check == "known_operation" else violation.check
+            inferred = inferred or self._inferred_of(operation, violation)
+            finding = self._grouped[key] = Finding(check, operation, violation.path, violation.message,
+                                                   violation.direction, inferred, level)  # fmt: skip
+        finding.count += 1
+        if len(finding.refs) < MAX_REFS:
+            finding.refs.append(ref)
+
+    def _inferred_of(self, operation: str, violation: Violation) -> str:
+        facts = self.facts.get(operation)
+        if facts is None:
+            return ""
+        if violation.check == "unknown_refusal_code":
+            return facts.refusal.codes_inferred or ""
+        return ""
+
+    def finish(self) -> Drift:
+        result = self.result
+        if result.judged and not self._auth_seen:
+            self._drop("basic_auth")
+            self._drop("ignored_auth")
+            result.notes.append("no request carries an Authorization header (filtered when recorded?): "
+                                "Basic auth was not judged")  # fmt: skip
+        for finding in self._grouped.values():
+            text = self.redactor.text
+            finding.operation, finding.where, finding.message = (
+                text(finding.operation),
+                text(finding.where),
+                text(finding.message),
+            )
+        result.findings = sorted(self._grouped.values(), key=lambda f: (f.operation, f.check, f.where, f.message))
+        if self._dropped:
+            result.notes.append(
+                f"{self._dropped} occurrence(s) of findings past the first {MAX_FINDINGS} kinds were not kept"
+            )
+        result.rules = journey.judge(self.steps, self.facts)
+        report = self.observations.inferred_report()
+        result.inferred = {k: v for k, v in report.items() if v["verdict"] in ("confirmed", "contradicted")}
+        for report_item in result.inferred.values():
+            report_item["examples"] = [self.redactor.text(e) for e in report_item.get("examples", [])]
+        result.conflicts = self.observations.conflict_report()
+        result.coverage = self._coverage.report()
+        if result.outside:
+            result.notes.append(f"{result.outside} exchange(s) not under --server were left out")
+        if result.unanswered:
+            result.notes.append(f"{result.unanswered} request(s) got no answer in the recording: not judged")
+        return result
+
+    def _drop(self, check: str) -> None:
+        self._grouped = {key: found for key, found in self._grouped.items() if found.check != check}
+
+
+_SHARE: tuple[Judge, Recording, list[tuple[int, int]]] | None = None  # what forked workers read
+
+
+def _judge_share(index: int) -> dict[str, Any] | HarnessError:
+    """In a worker: a fresh judge over one share of the recording; its state, or the fault it met."""
+    assert _SHARE is not None
+    parent, recording, bounds = _SHARE
+    judge = Judge(parent.custom, parent.server)
+    start, stop = bounds[index]
+    assert recording.part is not None
+    try:
+        for exchange in recording.part(start, stop):
+            judge.result.exchanges += 1
+            judge.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+    except HarnessError as error:
+        return error
+    return judge.state()
+
+
+def _against(report: dict[str, Any]) -> bool:
+    """Whether a recorded contradiction's verdict says the target went against the decision."""
+    verdict = str(report["verdict"])
+    return "contradicts" in verdict or "inconsistent" in verdict
+
+
+def open_answers(document: dict[str, Any]) -> dict[str, tuple[set[str], str]]:
+    """operationId -> (the names its 200 answer documents, the answer's x-inferred id), for every operation
+    whose 200 answer is an open object: a name beyond those is an extension the spec may learn."""
+    found: dict[str, tuple[set[str], str]] = {}
+    for _, _, raw in spec.operations(document):
+        ok = resolve(document, raw.get("responses", {}).get("200", {}))
+        schema = resolve(document, ok.get("content", {}).get("application/json", {}).get("schema", {}))
+        if isinstance(schema, dict) and schema.get("type") == "object" and schema.get("additionalProperties", True):
+            marker = schema.get("x-inferred")
+            inferred = str(marker.get("id", "")) if isinstance(marker, dict) else ""
+            found[raw["operationId"]] = (set(schema.get("properties", {})), inferred)
+    return found
+
+
+def _extra(payload: Any, names: set[str]) -> list[str]:
+    return sorted(str(k)[:64] for k in payload if k not in names)[:20] if isinstance(payload, dict) else []
+
+
+def drift(recordings: Iterable[Recording], document: dict[str, Any] | None = None, server: str | None = None) -> Drift:
+    judge = Judge(document, server)
+    for recording in recordings:
+        judge.recording(recording)
+    return judge.finish()
+
+
+def _server(url: str | None) -> tuple[str, str] | None:
+    """(origin, path prefix) of --server; origin "" when only a path prefix is given."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+    if origin.endswith(":443") and origin.startswith("https://"):
+        origin = origin[: -len(":443")]
+    if origin.endswith(":80") and origin.startswith("http://"):
+        origin = origin[: -len(":80")]
+    return origin, parts.path.rstrip("/")
