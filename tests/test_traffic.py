@@ -24,7 +24,7 @@ from juspay_kit.mock.app import MockApp, MockSettings
 from juspay_kit.mock.matching import parse_matching_fault
 from juspay_kit.mock.refusals import Refusals
 from juspay_kit.proxy.app import ProxyApp
-from juspay_kit.proxy.recordings import recorder_for
+from juspay_kit.proxy.recordings import read, recorder_for
 from juspay_kit.redact import Redactor
 from juspay_kit.refresh.learned import apply_proposal
 from tests import other_sandbox
@@ -34,6 +34,7 @@ from tests.test_mock_callers import api_call
 pytestmark = pytest.mark.xdist_group("traffic")
 ROOT = Path(__file__).resolve().parent.parent
 MITMDUMP = ROOT / ".tools" / "mitmproxy" / "bin" / "mitmdump"
+REDOCLY = ROOT / "tools" / "redocly" / "node_modules" / ".bin" / "redocly"
 SECRETS = (other_sandbox.API_KEY, other_sandbox.CARD_NUMBER, other_sandbox.CRYPTOGRAM, other_sandbox.OTP)
 PLANTED = {
     ("triggerOtp", "unknown_refusal_code"), ("validateOtp", "unknown_refusal_code"),
@@ -216,3 +217,22 @@ def test_the_learned_patches_apply_are_classified_regenerate_the_client_and_the_
     body = json.loads(raw)
     assert (status, body["errorCode"]) == (429, "OTP_REQUESTS_EXHAUSTED")  # the status it was learned under
     assert schema.Validators(new).errors("triggerOtp", status, body) == []
+
+
+def test_every_finding_redocly_makes_on_the_same_har_is_made_here_or_explained(
+    recordings: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    har = recordings["mitmproxy-har"]
+    server = read(har).origin
+    redocly = tmp_path / "redocly.json"
+    command = [str(REDOCLY), "drift", str(har), "--api", str(spec.SPEC_PATH), "--server", server, "--format", "json",
+               "-o", str(redocly)]  # fmt: skip
+    ran = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert redocly.is_file(), ran.stderr[-2000:]
+    assert drift_command.main([str(har), "--redocly", str(redocly), "--report-dir", str(tmp_path)]) == 1
+    side = json.loads((tmp_path / "drift.json").read_text(encoding="utf-8"))["redocly"]
+    assert side["redocly"] >= 5 and side["both"] and side["unexplained"] == [], side["unexplained"]
+    only = {row["check"] for row in side["oursOnly"]}
+    assert {"unknown_refusal_code", "status_code_conformance", "journey_rule", "undocumented_field"} <= only
+    assert "Side by side with Redocly drift" in (tmp_path / "drift.md").read_text(encoding="utf-8")
+    capsys.readouterr()

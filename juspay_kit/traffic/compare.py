@@ -25,6 +25,7 @@ from juspay_kit.spec import read_bounded
 from juspay_kit.traffic.drift import Drift
 
 ANY_OF = "matches none of the documented shapes"
+SCHEMA_CHECKS = ("request_schema", "response_schema_conformance")  # what Redocly's schema-consistency covers
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 
 
@@ -55,15 +56,15 @@ def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
         elif rule == "security-baseline":
             same = [i for i, f in enumerate(ours) if f.check in ("basic_auth", "ignored_auth")]
         else:
-            same = [
-                i for i, f in enumerate(ours) if f.operation == operation and f.direction == side and f.where == where
-            ]
+            same = [i for i, f in enumerate(ours) if f.check in SCHEMA_CHECKS and f.operation == operation
+                    and f.direction == side and f.where == where]  # fmt: skip
         if same:
             matched.update(same)
             both.append({**row, "ours": [f"{ours[i].check} at {ours[i].where}" for i in same]})
             continue
-        parent = [i for i, f in enumerate(ours) if f.operation == operation and f.direction == side
-                  and f.message == ANY_OF and where.startswith(f.where.rstrip("/") + "/")]  # fmt: skip
+        parent = [i for i, f in enumerate(ours) if f.check in SCHEMA_CHECKS and f.operation == operation
+                  and f.direction == side and f.message == ANY_OF
+                  and where.startswith(f.where.rstrip("/") + "/")]  # fmt: skip
         if parent:
             matched.update(parent)
             explained.append({**row, "why": f"an alternative of the anyOf at {ours[parent[0]].where}: the answer "

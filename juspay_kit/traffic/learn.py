@@ -136,6 +136,13 @@ class Learner:
     # ---- proposals ------------------------------------------------------------------------------------------
 
     def proposals(self, date: str) -> list[dict[str, Any]]:
+        """One proposal per lesson. Codes and names are judged again first: a secret the traffic showed only
+        after a code or name was seen (a card number in a later answer) keeps it out too."""
+        self.codes = defaultdict(Seen, {k: v for k, v in self.codes.items() if self._safe(k[1], CODE)})
+        self.fields = defaultdict(Seen, {k: v for k, v in self.fields.items() if self._safe(k[1], NAME)})
+        for table in (self.shapes, self.envelopes):
+            for key, names in list(table.items()):
+                table[key] = defaultdict(Seen, {n: seen for n, seen in names.items() if self._safe(n, NAME)})
         found: list[dict[str, Any]] = []
         by_operation: dict[str, list[tuple[str, int, Seen]]] = defaultdict(list)
         for (operation, code, status), seen in sorted(self.codes.items()):
@@ -153,7 +160,8 @@ class Learner:
         for operation, named in fields.items():
             found.append(self._fields(operation, named, date))
         for (operation, status), shape in sorted(self.envelopes.items()):
-            found.append(self._envelope(operation, status, shape, date))
+            if shape:
+                found.append(self._envelope(operation, status, shape, date))
         return [self._finish(proposal) for proposal in found]
 
     def _observed(self, seen: Seen, date: str) -> dict[str, Any]:
