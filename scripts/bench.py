@@ -5,7 +5,8 @@ Installs wrk (Debian) and Prism (npm, into .bench/) on first use. Prints both fi
 writes .bench/results.json. Targets: mock >= 3x Prism with p99 < 10 ms; fuzzing cost of the mock <= 10%;
 the high-level client at most 1.15x the cost of raw httpx; the proxy keeps >= 50% of the mock's throughput and
 adds < 2 ms to the median latency; with the inbox page open on 100,000 sessions, Trigger OTP's p99 stays < 10 ms
-(`--only page` runs that measure alone).
+(`--only page` runs that measure alone); on a 20,000-exchange HAR juspay-drift is at least as fast as Redocly
+CLI's drift (`--only drift`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=2, choices=range(1, 11), metavar="N", help="interleaved rounds")
     parser.add_argument("--seconds", type=int, default=8, choices=range(2, 61), metavar="S", help="wrk duration")
     parser.add_argument("--max-examples", type=int, default=300, help="fuzzing cases per operation per run")
-    parser.add_argument("--only", choices=["page"], help="run one measure alone (page: the inbox page's cost)")
+    parser.add_argument("--only", choices=["page", "drift"],
+                        help="one measure alone (page: the inbox page; drift: juspay-drift vs Redocly)")  # fmt: skip
     args = parser.parse_args(argv)
     from juspay_kit import bench
 
@@ -33,6 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from juspay_kit.bench.page import page_cost
 
         return EXIT_OK if _page(page_cost(args.rounds)) else EXIT_VIOLATION
+    if args.only == "drift":
+        from juspay_kit.bench.drift import drift_speed
+
+        return EXIT_OK if _drift(drift_speed(args.rounds)) else EXIT_VIOLATION
     results = bench.main(args.rounds, args.seconds, args.max_examples)
     mock, fuzz = results["mock"], results["fuzzing"]
     print()
@@ -67,10 +73,21 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{slow['slow_clients']} slow clients a valid request takes {slow['median_ms']} ms median, "
           f"{slow['max_ms']} ms max")  # fmt: skip
     ok = _page(results["page"]) and ok
+    ok = _drift(results["drift"]) and ok
     suite = results["suite"]
     print(f"suite:    pytest -n 2 took {suite['seconds']} s ({suite['result']}); target < 90 s")
     ok = ok and suite["passed"] and suite["seconds"] < 90
     return EXIT_OK if ok else EXIT_VIOLATION
+
+
+def _drift(drift: dict[str, Any]) -> bool:
+    if "error" in drift:
+        print(f"drift:    not measured: {drift['error']}")
+        return False
+    print(f"drift:    {drift['exchanges']} exchanges of HAR: juspay-drift {drift['juspay_drift_s']} s, Redocly drift "
+          f"{drift['redocly_drift_s']} s -> Redocly takes {drift['redocly_over_juspay']}x juspay-drift's time "
+          "(target >= 1)")  # fmt: skip
+    return bool(drift["redocly_over_juspay"] >= 1)
 
 
 def _page(page: dict[str, Any]) -> bool:

@@ -16,6 +16,8 @@
    doing what the page's script does) versus no page, interleaved rounds.
 8. The mock's RSS with every store at its cap (stores.py): sessions, cards and instructions (100,000 each),
    the journal and the pending faults at their byte bounds, the redactor's learned pieces.
+9. Drift (drift.py): juspay-drift versus Redocly CLI 2.77's drift on the same 20,000-exchange HAR, whole
+   commands, interleaved rounds.
 
 `python -m juspay_kit.bench constant-server` runs the constant-response server on its own.
 """
@@ -27,6 +29,7 @@ import os
 import statistics
 from typing import Any
 
+from juspay_kit.bench.drift import drift_speed
 from juspay_kit.bench.measures import (
     client_cost,
     fetch_client_cost,
@@ -114,6 +117,7 @@ def main(rounds: int = 2, seconds: int = 8, max_examples: int = 300) -> dict[str
     results["stores"] = stores_at_cap()
     print(f"  mock RSS with every store at its cap: {results['stores'].get('at_caps_mb')} MB", flush=True)
     results["page"] = page_cost(rounds)
+    results["drift"] = drift_speed(rounds)
     results["suite"] = suite_wall_time()
     results["fuzzing"] = {
         "mock_cases_per_s": round(statistics.median(mock_fuzz), 1),

@@ -1,9 +1,10 @@
 """juspay-drift against Redocly CLI's drift on the same 20,000-exchange HAR, interleaved rounds, wall time of
 each whole command (start-up included, as a user runs it).
 
-The HAR is built here, from the spec's samples: the five operations' journey with fresh identifiers per
-round, the planted differences of tests/other_sandbox.py every 100 exchanges (an unknown refusal code, the
-counters as strings) so that both tools have findings to report. `make bench` (or `--only drift`) runs it.
+The HAR is built here, from the spec's samples: the five operations' journey, each journey with identifiers
+(and Fetch's credentials) of its own in requests and answers, and two of the planted differences of
+tests/other_sandbox.py every 100 exchanges (an unknown refusal code, the counters as strings) so that both tools
+have findings to report. `make bench` (or `--only drift`) runs it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,15 @@ def _entry(path: str, request: Any, status: int, answer: Any, second: int) -> di
     }  # fmt: skip
 
 
+def _fresh(operation: str, journey: int) -> dict[str, Any]:
+    """What a real answer carries that the sample does not: identifiers and credentials of its own journey."""
+    return {
+        "provisionTokenAndCreatePasskey": {"tokenReference": f"tr-{journey}", "vProvisionedTokenId": f"t-{journey}"},
+        "setupAgenticPayment": {"instructionId": f"ins-{journey}"},
+        "fetchPaymentCredentials": {"tokenNumber": f"4{journey:015d}", "cryptogram": f"cr{journey:012d}"},
+    }.get(operation, {})
+
+
 def build_har(path: Path, exchanges: int = EXCHANGES, planted: bool = True) -> Path:
     document = spec.load()
     samples = {op.operation_id: api.example(document, op.operation_id) for op in api.shared()}
@@ -50,12 +60,14 @@ def build_har(path: Path, exchanges: int = EXCHANGES, planted: bool = True) -> P
     entries = []
     for n in range(exchanges):
         operation = list(samples)[n % len(samples)]
-        request = {**requests[operation], "clientReferenceId": f"c-{n // 5}"}
-        status, answer = 200, samples[operation]
-        if planted and n % 100 == 1:  # planted, like the other sandbox: a code the spec lacks, counters as strings
+        journey = {"clientReferenceId": f"c-{n // 5}", "vProvisionedTokenId": f"t-{n // 5}",
+                   "tokenReference": f"tr-{n // 5}"}  # each five exchanges are one journey
+        request = {**requests[operation], **{k: v for k, v in journey.items() if k in requests[operation]}}
+        status, answer = 200, {**samples[operation], **_fresh(operation, n // 5)}
+        if planted and n % 100 == 0:  # planted, like the other sandbox: a code the spec lacks, counters as strings
             status, answer = 429, {"status": "FAILURE", "errorCode": "OTP_REQUESTS_EXHAUSTED", "errorMessage": "x",
                                    "response": None}  # fmt: skip
-        elif planted and n % 100 == 6 and operation == "triggerOtp":
+        elif planted and n % 100 == 5 and operation == "triggerOtp":
             answer = {**answer, "response": {k: str(v) for k, v in answer["response"].items()}}
         entries.append(_entry(api.path_of(operation), request, status, answer, n))
     har = {"log": {"version": "1.2", "creator": {"name": "juspay-kit bench", "version": "1"}, "entries": entries}}

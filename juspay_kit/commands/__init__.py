@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from juspay_kit.cli import positive, seconds
-from juspay_kit.mock.callers import allowed_host
-from juspay_kit.mock.protocol import ConnectionLimits
+
+if TYPE_CHECKING:  # the mock's server pieces are imported by the commands that serve, not by every command
+    from juspay_kit.mock.protocol import ConnectionLimits
 
 
 def allowed_host_option(text: str) -> str:
     """An --allow-host value (mock and proxy), normalised; a usage error when it is not a host name."""
+    from juspay_kit.mock.callers import allowed_host
+
     try:
         return allowed_host(text)
     except ValueError as exc:
@@ -19,6 +23,8 @@ def allowed_host_option(text: str) -> str:
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     """The guarded protocol's limits as flags (the mock and the proxy take the same ones)."""
+    from juspay_kit.mock.protocol import ConnectionLimits
+
     limits = ConnectionLimits()
     parser.add_argument("--max-header-bytes", type=positive, default=limits.max_header_bytes,
                         help="request head size limit, 431 beyond (default: %(default)s)")  # fmt: skip
@@ -36,6 +42,8 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
 
 def connection_limits(args: argparse.Namespace, body_timeout: bool = False) -> ConnectionLimits:
     """The limits the flags give; with `body_timeout`, the protocol also answers a slow body with 408."""
+    from juspay_kit.mock.protocol import ConnectionLimits
+
     return ConnectionLimits(
         args.max_header_bytes,
         args.max_headers,
