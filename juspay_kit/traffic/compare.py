@@ -76,6 +76,8 @@ def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
                   for v in drift.rules if v.verdict == "contradicted"]  # fmt: skip
     ours_only += [{"check": "inferred_part", "operation": k, "message": "contradicted"}
                   for k, v in drift.inferred.items() if v["verdict"] == "contradicted"]  # fmt: skip
+    ours_only += [{"check": "doc_conflict", "operation": k, "message": v["verdict"]}
+                  for k, v in drift.conflicts.items() if "contradicts" in v["verdict"]]  # fmt: skip
     return {"redocly": len(problems), "both": both, "explained": explained, "unexplained": unexplained,
             "oursOnly": ours_only}  # fmt: skip
 
