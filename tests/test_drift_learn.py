@@ -226,3 +226,20 @@ def test_a_lesson_keeps_its_fingerprint_as_evidence_grows_and_applies_once(tmp_p
     with pytest.raises(RefreshError):  # a second time it no longer applies: nothing is written
         apply_proposal(proposal, document)
     assert document.read_bytes() == applied
+
+
+def test_an_undocumented_status_and_a_refusal_no_envelope_matches_are_learned_as_names_and_types() -> None:
+    learner = Learner()
+    locked = {"status": "FAILURE", "errorCode": "SESSION_LOCKED", "errorMessage": "locked", "response": None}
+    odd = {"result": "FAILURE", "reasonCode": 17, "detail": {"hint": "the value never reaches the spec"}}
+    for n, (status, answer) in enumerate([(423, locked), (423, locked), (409, odd)]):
+        learner.exchange(exchange("triggerOtp", status, answer, n=n), f"e{n}")
+    proposals = {p["learned"]["kind"]: p for p in learner.proposals("2026-12-06")}
+    assert set(proposals) == {"status", "envelope"}
+    added = proposals["status"]["patch"][0]
+    assert added["path"].endswith("/responses/423") and added["value"]["x-inferred"]["observed"]["count"] == 2
+    assert added["value"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TriggerOtpRefusal"}
+    envelope = proposals["envelope"]["patch"][0]["value"]
+    assert envelope["properties"] == {"detail": {"type": "object"}, "reasonCode": {"type": "integer"},
+                                      "result": {"type": "string"}}  # fmt: skip
+    assert "never reaches" not in json.dumps(proposals)

@@ -60,8 +60,11 @@ def build_har(path: Path, exchanges: int = EXCHANGES, planted: bool = True) -> P
     entries = []
     for n in range(exchanges):
         operation = list(samples)[n % len(samples)]
-        journey = {"clientReferenceId": f"c-{n // 5}", "vProvisionedTokenId": f"t-{n // 5}",
-                   "tokenReference": f"tr-{n // 5}"}  # each five exchanges are one journey
+        journey = {
+            "clientReferenceId": f"c-{n // 5}",
+            "vProvisionedTokenId": f"t-{n // 5}",
+            "tokenReference": f"tr-{n // 5}",
+        }  # each five exchanges are one journey
         request = {**requests[operation], **{k: v for k, v in journey.items() if k in requests[operation]}}
         status, answer = 200, {**samples[operation], **_fresh(operation, n // 5)}
         if planted and n % 100 == 0:  # planted, like the other sandbox: a code the spec lacks, counters as strings

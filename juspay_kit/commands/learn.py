@@ -10,6 +10,7 @@ only codes, names and types, and none that holds a secret the recording carried.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -66,13 +67,20 @@ def _write(directory: Path, proposal: dict[str, object]) -> Path:
     learned = proposal["learned"]
     assert isinstance(learned, dict)
     target = directory / f"{learned['fingerprint']}.json"
+    # a lone surrogate (a file name's undecodable byte in a ref) as the JSON escape it is read back from
+    data = (json.dumps(proposal, indent=2, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(prefix=".proposal.", dir=directory)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(json.dumps(proposal, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write proposals to {directory}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.replace(name, target)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
         raise UsageError(f"cannot write proposals to {directory}: {exc.strerror or exc}") from None
     return target
 

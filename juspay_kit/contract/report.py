@@ -234,7 +234,8 @@ def prepare(directory: Path) -> None:
 def write(result: RunResult, directory: Path, redactor: Redactor) -> dict[str, Any]:
     directory.mkdir(parents=True, exist_ok=True)
     data = summary(result)
-    text = redactor.text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"  # a lone surrogate stays escaped
+    # masked before it is serialised: a short secret equal to a number must not turn a count into "[masked]"
+    text = json.dumps(redactor.value(data), indent=2, ensure_ascii=False) + "\n"  # a lone surrogate stays escaped
     (directory / "summary.json").write_text(text, encoding="utf-8", errors="backslashreplace")
     (directory / "junit.xml").write_bytes(redactor.text(junit(result).decode()).encode())
     (directory / "summary.md").write_text(printable(redactor.text(markdown(data))), encoding="utf-8")

@@ -30,13 +30,15 @@ from typing import Any
 from juspay_kit.cli import printable
 from juspay_kit.errors import HarnessError
 from juspay_kit.nightly import GitHub, escape
-from juspay_kit.spec import read_bounded
+from juspay_kit.proxy.recorded import read_regular
+from juspay_kit.spec import MAX_SPEC_BYTES
 
 LEARNED_LABEL = "spec-learned"
 BRANCH_PREFIX = "juspay-learn/"
 MARKER = re.compile(r"<!-- juspay-learn: (l-[0-9a-f]{16}) -->")
 FINGERPRINT = re.compile(r"l-[0-9a-f]{16}")
 MAX_ROWS, MAX_EXCHANGES, MAX_PATCH_CHARS = 50, 5, 30_000  # a pull request's body holds at most 65,536 characters
+MAX_BODY, MAX_TEXT = 65_536, 1_000  # the body is cut to fit (its marker kept last); each text at most MAX_TEXT
 
 
 class ProposalError(HarnessError):
@@ -94,7 +96,7 @@ def load(folder: Path) -> list[Proposal]:
 
 def read(path: Path) -> Proposal:
     """One proposal file, checked and rendered; ProposalError naming the file."""
-    raw = read_bounded(path, ProposalError)
+    raw = read_regular(path, MAX_SPEC_BYTES, "proposal", ProposalError)  # never a FIFO: it would be waited on
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, RecursionError):
@@ -159,8 +161,8 @@ def _evidence(item: Any) -> bool:
 
 
 def _line(text: str) -> str:
-    """Proposal text on one line, escaped."""
-    return escape(" ".join(text.split()))
+    """Proposal text on one line, escaped, at most MAX_TEXT characters."""
+    return escape(" ".join(text[: 2 * MAX_TEXT].split()))[:MAX_TEXT]
 
 
 def _code(text: str) -> str:
@@ -185,7 +187,8 @@ def render(data: dict[str, Any], name: str) -> str:
         "",
         f"**Reason:** {_line(data['reason'])}",
         "",
-        "**Inferred parts it touches:** " + (", ".join(f"`{_code(i)}`" for i in learned["inferred"]) or "none"),
+        "**Inferred parts it touches:** "
+        + (", ".join(f"`{_code(i)}`" for i in learned["inferred"][:MAX_ROWS]) or "none"),
         "",
         "| what | count | first seen | last seen | exchanges |",
         "|---|---|---|---|---|",
@@ -200,7 +203,8 @@ def render(data: dict[str, Any], name: str) -> str:
     if len(evidence) > MAX_ROWS:
         lines.append(f"\nand {len(evidence) - MAX_ROWS} more rows of evidence in the proposal file.")
     diff = learned["specDiff"]
-    lines += ["", f"**Spec diff:** {_line(diff['verdict'])}", *(f"- {_line(c)}" for c in diff["changes"]), ""]
+    changes = [f"- {_line(c)}" for c in diff["changes"][:MAX_ROWS]]
+    lines += ["", f"**Spec diff:** {_line(diff['verdict'])}", *changes, ""]
     patch = escape(json.dumps(data["patch"], indent=2, ensure_ascii=True))
     if len(patch) > MAX_PATCH_CHARS:
         lines += [f"The patch ({len(patch)} characters) is too long to show here; it is in the branch's commit."]
@@ -218,10 +222,11 @@ def render(data: dict[str, Any], name: str) -> str:
         f"git fetch origin {branch} && git switch {branch}",
         f"# or: .venv/bin/python -m juspay_kit.refresh apply 'reports/learned/{file_name}' && make regenerate",
         "```",
-        "",
-        f"<!-- juspay-learn: {fingerprint} -->",
     ]
-    return "\n".join(lines)
+    body, marker = "\n".join(lines), f"\n\n<!-- juspay-learn: {fingerprint} -->"
+    if len(body) + len(marker) > MAX_BODY:  # GitHub refuses a longer body: cut it, the proposal file holds all
+        body = body[: MAX_BODY - len(marker) - 100] + "\n\n… cut here to fit a pull request; see the proposal file."
+    return body + marker
 
 
 def plan(proposals: list[Proposal], open_pulls: list[dict[str, Any]], base: str = "main") -> list[PullAction]:

@@ -43,10 +43,11 @@ MAX_LINE_BYTES = 64 * 1024 * 1024  # a line longer than this is refused on readi
 
 
 def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
-    """Register the API key a request carries (Authorization, Basic or not, and `x-api-key`) for masking."""
+    """Register the API key a request carries (Authorization, Basic, another scheme or none, and `x-api-key`)."""
     value = headers.get("authorization")
     if value:
-        _, credential = split_authorization(value)
+        scheme, credential = split_authorization(value)
+        credential = credential or ("" if scheme.lower() in ("basic", "bearer", "digest") else scheme)
         raw = decode_credential(credential)
         try:
             decoded = raw.decode("utf-8") if raw is not None else ""
@@ -83,8 +84,8 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
         return {}
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return {"bodyBase64": base64.b64encode(raw).decode()}
+    except UnicodeDecodeError:  # bytes as Latin-1 characters: a key inside a binary body is masked too
+        return {"bodyBase64": base64.b64encode(redactor.text(raw.decode("latin-1")).encode("latin-1")).decode()}
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
@@ -121,6 +122,9 @@ def body_bytes(fields: dict[str, Any]) -> bytes:
 def line_of(record: dict[str, Any], redactor: Redactor) -> bytes:
     """One cassette line: the record with every string masked, as JSON (lone surrogates escaped) and a newline."""
     data = redactor.value(record)
+    for side in ("request", "response"):  # a binary body is masked in its bytes (body_fields), never as base64 text
+        if isinstance(record.get(side), dict) and "bodyBase64" in record[side]:
+            data[side]["bodyBase64"] = record[side]["bodyBase64"]
     try:
         return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate ("\ud800") cannot be UTF-8: escape it, as JSON allows

@@ -312,7 +312,11 @@ class HarWriter:
             raise UsageError(f"cannot write the HAR file {path}: {self.failed}")
 
     def write(self, record: dict[str, Any]) -> None:
-        data = encoded(entry(self._redactor.value(record), self._origin))
+        masked = self._redactor.value(record)
+        for side in ("request", "response"):  # a binary body is masked in its bytes (body_fields), never as base64
+            if isinstance(record.get(side), dict) and "bodyBase64" in record[side]:  # text: it would not decode
+                masked[side]["bodyBase64"] = record[side]["bodyBase64"]
+        data = encoded(entry(masked, self._origin))
         with self._lock:
             if self.failed or self._fd < 0:
                 return

@@ -36,7 +36,7 @@ import yaml
 from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit.cli import printable
-from juspay_kit.errors import UsageError
+from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy import cassette
 from juspay_kit.redact import Redactor, field_mask, fields_in_text
 from juspay_kit.spec import MAX_EXPANDED
@@ -53,6 +53,21 @@ LOOPBACK = "http://127.0.0.1"  # the origin written for an exchange whose record
 def fault(path: Path, where: str, problem: str) -> UsageError:
     """The UsageError naming a fault of `path` at `where`, on one line whatever the names in it."""
     return UsageError(printable(f"{path}: {where}: {problem}").replace("\n", "\\n"))
+
+
+def read_regular(path: Path, limit: int, what: str, error: type[HarnessError] = UsageError) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (a report, a proposal): a FIFO or a device is
+    refused, never waited on; `error` names the problem on one line."""
+    try:
+        with cassette.open_regular(path, what) as file:
+            raw = file.read(limit + 1)
+    except UsageError as exc:
+        raise error(str(exc)) from None
+    except OSError as exc:
+        raise error(f"cannot read the {what} {path}: {exc.strerror or type(exc).__name__}") from None
+    if len(raw) > limit:
+        raise error(f"{path} is larger than {limit} bytes; not a {what} this kit reads")
+    return raw
 
 
 def decoded(raw: bytes, path: Path) -> str:
@@ -332,4 +347,9 @@ class Masker:
             response["headers"] = cassette.masked_headers(self.redactor, dict(response.get("headers") or {}))
             record["response"] = response
         masked: dict[str, Any] = self.redactor.value(record)
+        for side in ("request", "response"):  # a binary body is masked in its bytes, never as base64 text (which
+            part = record.get(side)  # a learned "1234" would cut into invalid base64)
+            if isinstance(part, dict) and isinstance(part.get("bodyBase64"), str):
+                raw = base64.b64decode(part["bodyBase64"]).decode("latin-1")
+                masked[side]["bodyBase64"] = base64.b64encode(self.redactor.text(raw).encode("latin-1")).decode()
         return masked

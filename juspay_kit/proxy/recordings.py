@@ -32,10 +32,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH
+
 from juspay_kit import __version__
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy import cassette, har, vcr
-from juspay_kit.proxy.recorded import Masker, base_origin, decoded, lenient_origin, load_json, load_yaml
+from juspay_kit.proxy.recorded import Masker, base_origin, decoded, instant, lenient_origin, load_json, load_yaml
 from juspay_kit.redact import Redactor
 
 FORMATS = ("har", "vcr", "kit")
@@ -112,23 +114,43 @@ def _kit(path: Path) -> Recording:
 
 def _kit_exchanges(path: Path, lines: Iterator[tuple[int, dict[str, Any]]], origin: str) -> Iterator[dict[str, Any]]:
     for number, record in lines:
-        if "format" in record:
-            continue  # the header of a later segment
+        if "format" in record:  # the header of a later segment: its exchanges went to its own upstream
+            origin = lenient_origin(str(record.get("upstream") or ""))
+            continue
         problem = _kit_problem(record)
         if problem:
             raise UsageError(f"{path}:{number}: not an exchange this kit converts: {problem}")
-        request = {"query": "", "headers": {}, **record["request"]}
+        try:
+            request = _shallow({"query": "", "headers": {}, **record["request"]})
+            response = _shallow(record.get("response"))
+        except RecursionError:
+            raise UsageError(f"{path}:{number}: not an exchange this kit converts: a body nests too deeply") from None
         yield {"seq": record.get("seq", 0), "at": record.get("at", 0), "startedAt": record.get("startedAt"),
                "elapsedMs": record.get("elapsedMs"), "operation": record.get("operation"), "request": request,
-               "response": record.get("response"), "error": record.get("error"),
+               "response": response, "error": record.get("error"),
                "violations": record.get("violations", []), "origin": origin, "ref": f"line {number}"}  # fmt: skip
+
+
+def _shallow(part: Any) -> Any:
+    """An exchange's request or response, its JSON body nested past MAX_JSON_DEPTH levels kept as `bodyText`, as
+    the HAR and VCR.py readers keep one (the proxy records a server's answer as it came)."""
+    body = part.get("body") if isinstance(part, dict) else None
+    level, depth = [body] if isinstance(body, dict | list) else [], 0
+    while level and depth < MAX_JSON_DEPTH:  # no recursion: the containers one level down, level by level
+        level = [item for node in level for item in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(item, dict | list)]  # fmt: skip
+        depth += 1
+    if not level:
+        return part
+    return {**{k: v for k, v in part.items() if k != "body"}, "bodyText": json.dumps(body, ensure_ascii=False)}
 
 
 def _kit_problem(record: dict[str, Any]) -> str | None:
     """What a cassette line holds that replay does not read but a conversion writes (cassette.exchange_problem
     has judged the rest)."""
-    if not isinstance(record.get("startedAt"), str | None):
-        return "startedAt must be a string or null"
+    started = record.get("startedAt")
+    if started is not None and not (isinstance(started, str) and _instant(started)):
+        return "startedAt must be an ISO 8601 date-time or null"
     elapsed = record.get("elapsedMs")
     if elapsed is not None and (
         isinstance(elapsed, bool) or not isinstance(elapsed, int | float) or not 0 <= elapsed < 1e15
@@ -140,6 +162,13 @@ def _kit_problem(record: dict[str, Any]) -> str | None:
     if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
         return "response.headers must map header names to strings"
     return None
+
+
+def _instant(text: str) -> bool:
+    try:
+        return instant(text, Path(), "") is not None
+    except UsageError:
+        return False
 
 
 def format_for(path: Path) -> str:

@@ -165,7 +165,12 @@ def _carried(fields: dict[str, Any]) -> str | bytes | None:
 
 
 def _lists(headers: Any) -> dict[str, list[str]]:
-    return {str(name): [str(value)] for name, value in (headers or {}).items()}
+    """Headers as vcrpy lists them; a lone surrogate (a HAR's JSON can hold one, YAML cannot) as its escape."""
+    return {_text(name): [_text(value)] for name, value in (headers or {}).items()}
+
+
+def _text(value: Any) -> str:
+    return str(value).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def dump(item: dict[str, Any]) -> bytes:

@@ -17,24 +17,34 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
+from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit import spec
 from juspay_kit.errors import RefreshError, SpecError, UsageError
+from juspay_kit.proxy.recorded import read_regular
 from juspay_kit.refresh import _write_together
 from juspay_kit.refresh.normalise import dump, normalise
 from juspay_kit.refresh.patch import PATCHES_PATH, apply_patches, write_derived_patches
 
 FINGERPRINT = re.compile(r"l-[0-9a-f]{16}")
+OPERATIONS = ("add", "replace", "test")  # what juspay-learn writes; a copy (or move) may double a node each time
 DEFAULT_BASE = spec.ROOT / "tests" / "fixtures" / "juspay-trigger-otp.swagger.yaml"
 
 
 def read_proposal(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(spec.read_bounded(path, UsageError))
+        raw = read_regular(path, spec.MAX_SPEC_BYTES, "proposal")  # never a FIFO: it would be waited on
+        if json_depth(raw) > MAX_JSON_DEPTH:  # applying and normalising a patch recurse
+            raise ValueError
+        data = json.loads(raw)
         learned = data["learned"]
         if not (isinstance(data["reason"], str) and isinstance(data["patch"], list) and data["patch"]):
             raise ValueError
         if not FINGERPRINT.fullmatch(str(learned["fingerprint"])):
+            raise ValueError
+        # learn changes a schema, a response or something deeper: never the root, nor a whole section like /paths
+        if not all(isinstance(op, dict) and op.get("op") in OPERATIONS and str(op.get("path")).startswith("/")
+                   and str(op["path"]).count("/") >= 3 for op in data["patch"]):  # fmt: skip
             raise ValueError
         jsonpatch.JsonPatch(data["patch"])
     except (ValueError, KeyError, TypeError, RecursionError, jsonpatch.JsonPatchException):

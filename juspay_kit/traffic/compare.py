@@ -17,22 +17,29 @@ refusal that was never meant to be one); juspay-drift reports the one mismatch a
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
+
 from juspay_kit.errors import UsageError
-from juspay_kit.spec import read_bounded
+from juspay_kit.proxy.recorded import read_regular
 from juspay_kit.traffic.drift import Drift
 
 ANY_OF = "matches none of the documented shapes"
 SCHEMA_CHECKS = ("request_schema", "response_schema_conformance")  # what Redocly's schema-consistency covers
 MAX_REPORT_BYTES = 2 * 1024 * 1024
+MAX_OURS = 10  # findings named beside one of Redocly's problems
 
 
 def read_report(path: Path) -> list[dict[str, Any]]:
     """The problems of a Redocly drift JSON report; UsageError when it is not one."""
     try:
-        data = json.loads(read_bounded(path, UsageError))
+        raw = read_regular(path, MAX_REPORT_BYTES, "Redocly report")
+        if json_depth(raw) > MAX_JSON_DEPTH:  # what it holds is copied into drift.json, written recursively
+            raise ValueError
+        data = json.loads(raw)
         problems = data["problems"]
         if not isinstance(problems, list) or not all(isinstance(p, dict) for p in problems):
             raise TypeError
@@ -42,8 +49,22 @@ def read_report(path: Path) -> list[dict[str, Any]]:
 
 
 def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
+    """Each problem looked up by its place, never compared with every finding: linear in problems and findings."""
     ours = [finding for finding in drift.findings]
+    groups = {
+        "undocumented-endpoint": [i for i, f in enumerate(ours) if f.check == "undocumented"],
+        "security-baseline": [i for i, f in enumerate(ours) if f.check in ("basic_auth", "ignored_auth")],
+    }
+    places: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # schema findings by operation, side, field
+    any_of: dict[tuple[str, str, str], list[int]] = defaultdict(list)  # those that name an anyOf, by its field
+    for i, f in enumerate(ours):
+        if f.check in SCHEMA_CHECKS:
+            places[(f.operation, f.direction, f.where)].append(i)
+            if f.message == ANY_OF:
+                any_of[(f.operation, f.direction, f.where.rstrip("/"))].append(i)
+    longest = max((len(key[2]) for key in any_of), default=-1)
     matched: set[int] = set()
+    matched_groups: set[str] = set()
     both, explained, unexplained = [], [], []
     for problem in problems:
         rule, operation = str(problem.get("ruleId", "")), str(problem.get("operationId") or "")
@@ -51,20 +72,15 @@ def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
         row = {"rule": rule, "operation": operation or f"{problem.get('method', '')} {problem.get('path', '')}",
                "side": side, "where": where, "message": str(problem.get("message", ""))[:200],
                "occurrences": problem.get("occurrences", 1)}  # fmt: skip
-        if rule == "undocumented-endpoint":
-            same = [i for i, f in enumerate(ours) if f.check == "undocumented"]
-        elif rule == "security-baseline":
-            same = [i for i, f in enumerate(ours) if f.check in ("basic_auth", "ignored_auth")]
-        else:
-            same = [i for i, f in enumerate(ours) if f.check in SCHEMA_CHECKS and f.operation == operation
-                    and f.direction == side and f.where == where]  # fmt: skip
+        same = groups[rule] if rule in groups else places.get((operation, side, where), [])
         if same:
-            matched.update(same)
-            both.append({**row, "ours": [f"{ours[i].check} at {ours[i].where}" for i in same]})
+            if rule not in groups or rule not in matched_groups:  # a group's list is added once, not per problem
+                matched.update(same)
+                matched_groups.add(rule)
+            both.append({**row, "ours": [f"{ours[i].check} at {ours[i].where}" for i in same[:MAX_OURS]]})
             continue
-        parent = [i for i, f in enumerate(ours) if f.check in SCHEMA_CHECKS and f.operation == operation
-                  and f.direction == side and f.message == ANY_OF
-                  and where.startswith(f.where.rstrip("/") + "/")]  # fmt: skip
+        cuts = [where[:at] for at, char in enumerate(where[: longest + 1]) if char == "/"]  # its parents' fields
+        parent = sorted(i for cut in cuts for i in any_of.get((operation, side, cut), []))
         if parent:
             matched.update(parent)
             explained.append({**row, "why": f"an alternative of the anyOf at {ours[parent[0]].where}: the answer "
@@ -89,17 +105,18 @@ def markdown(side: dict[str, Any]) -> str:
              f"{len(side['oursOnly'])} finding(s) here that Redocly does not make.", "",
              "| Redocly | operation | where | here |", "|---|---|---|---|"]  # fmt: skip
     for row in side["both"]:
-        lines.append(
-            f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | {_cell(', '.join(row['ours']))} |"
-        )
+        lines.append(f"| {_cells(row)} | {_cell(', '.join(row['ours']))} |")
     for row in side["explained"]:
-        lines.append(
-            f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | false positive: {_cell(row['why'])} |"
-        )
+        lines.append(f"| {_cells(row)} | false positive: {_cell(row['why'])} |")
     for row in side["unexplained"]:
-        lines.append(f"| {row['rule']} | {row['operation']} | {_cell(row['where'])} | ❌ missed here |")
+        lines.append(f"| {_cells(row)} | ❌ missed here |")
     return "\n".join(lines) + "\n"
 
 
+def _cells(row: dict[str, Any]) -> str:
+    return " | ".join(_cell(row[name]) for name in ("rule", "operation", "where"))
+
+
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text of Redocly's report (paths of the traffic) as one table cell: no pipe, line break or HTML comment."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ").replace("<", "&lt;")

@@ -12,6 +12,8 @@ from juspay_kit import api, spec
 from juspay_kit.schema import resolve
 
 MAX_SHAPES = 1024  # body shapes remembered per operation and side (past it, fields are not counted)
+MAX_CODES = 1000  # distinct refusal codes counted per operation; the rest are counted under OTHER_CODES
+OTHER_CODES = "(other codes)"
 
 
 class Coverage:
@@ -41,9 +43,11 @@ class Coverage:
 
     def absorb(self, counts: dict[str, Any]) -> None:
         self.calls.update(counts["calls"])
-        for name in ("statuses", "codes"):
-            for operation, counter in counts[name].items():
-                getattr(self, name)[operation].update(counter)
+        for operation, counter in counts["statuses"].items():
+            self.statuses[operation].update(counter)
+        for operation, codes in counts["codes"].items():
+            for code, count in codes.items():
+                self._code(operation, code, count)
         for key, seen in counts["seen"].items():
             self.seen[key] |= seen
         for key, shapes in counts["shapes"].items():
@@ -53,7 +57,7 @@ class Coverage:
         self.calls[operation] += 1
         self.statuses[operation][status] += 1
         if code and not (200 <= status < 300):
-            self.codes[operation][code[:40]] += 1
+            self._code(operation, code[:40])
         for side, body in (("request", request), ("response", answer if status == 200 else None)):
             key = f"{operation} {side}"
             shapes = self.shapes[key]
@@ -63,6 +67,10 @@ class Coverage:
             shapes.add(shape)
             documented = self.fields.get(key, set())
             self.seen[key] |= {p for p in _present(body) if p in documented}
+
+    def _code(self, operation: str, code: str, count: int = 1) -> None:
+        codes = self.codes[operation]  # bounded: a hostile recording may send a new code in every answer
+        codes[code if code in codes or len(codes) < MAX_CODES else OTHER_CODES] += count
 
     def report(self) -> dict[str, Any]:
         operations = {}

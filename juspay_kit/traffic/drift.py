@@ -21,13 +21,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from juspay_kit import api, spec
 from juspay_kit.contract.observe import Observations
-from juspay_kit.errors import HarnessError
+from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy.cassette import body_bytes, learn_secrets
 from juspay_kit.proxy.checks import ExchangeChecker, Violation
+from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
 from juspay_kit.redact import Redactor
 from juspay_kit.schema import hazard, resolve
@@ -85,7 +86,7 @@ class Drift:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "verdict": "drift" if self.failures else "no drift",
+            "verdict": "drift" if self.failures else "no drift" if self.judged else "nothing judged",
             "failures": self.failures,
             "sources": self.sources,
             "exchanges": {
@@ -314,6 +315,8 @@ class Judge:
             report_item["examples"] = [self.redactor.text(e) for e in report_item.get("examples", [])]
         result.conflicts = self.observations.conflict_report()
         result.coverage = self._coverage.report()
+        if not result.judged:
+            result.notes.append("no exchange was judged (an empty recording, or none under --server): nothing passed")
         if result.outside:
             result.notes.append(f"{result.outside} exchange(s) not under --server were left out")
         if result.unanswered:
@@ -375,13 +378,15 @@ def drift(recordings: Iterable[Recording], document: dict[str, Any] | None = Non
 
 
 def _server(url: str | None) -> tuple[str, str] | None:
-    """(origin, path prefix) of --server; origin "" when only a path prefix is given."""
+    """(origin, path prefix) of --server, its origin read as a recording's are (`recorded.origin_of`: no userinfo,
+    the host in lower case, no default port); origin "" when only a path prefix is given."""
     if url is None:
         return None
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
-    if origin.endswith(":443") and origin.startswith("https://"):
-        origin = origin[: -len(":443")]
-    if origin.endswith(":80") and origin.startswith("http://"):
-        origin = origin[: -len(":80")]
+    try:
+        parts: SplitResult | None = urlsplit(url)
+        origin = origin_of(parts) if parts and parts.scheme.lower() in ("http", "https") and parts.hostname else ""
+    except ValueError:  # a port out of range, a broken IPv6 address
+        parts, origin = None, ""
+    if parts is None or (not origin and (parts.netloc or not url.startswith("/"))):
+        raise UsageError("--server must be an http(s) URL with a host, or a path prefix starting with /")
     return origin, parts.path.rstrip("/")

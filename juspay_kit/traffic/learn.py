@@ -15,7 +15,8 @@ What the marks say: a part the patch changes is marked `observed` (source, date,
 reason, not turned into a documented fact; a decision the traffic contradicts stays an x-doc-conflict, with
 what was observed, for review. Only the sandbox teaches: a recording from anywhere else is refused unless
 `trusted`. Only names, codes and types are learned, never values: a code or name must fit NAME or CODE, hold
-no secret the recording carried and no run of digits (a card number), or it is dropped.
+no secret the recording carried and no run of digits (a card number), or it is dropped. A proposal learns at most
+MAX_LEARNED codes or names (the most seen), of at most MAX_KEPT distinct ones held while reading.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 DIGIT_RUN = re.compile(r"\d{6,}")
 COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
+MAX_KEPT = 1_000  # distinct codes or names held per table while reading: a hostile recording may send millions
+MAX_LEARNED = 50  # codes or names one proposal learns, the most seen: its file and pull request stay reviewable
 
 
 class Learner:
@@ -73,8 +76,8 @@ class Learner:
     def exchange(self, exchange: dict[str, Any], ref: str) -> None:
         origin = str(exchange.get("origin") or "")
         host = (urlsplit(origin).hostname or origin or "unknown").lower()
-        if not self.trusted and (host != SANDBOX_HOST or not origin.startswith("https://")):
-            raise UsageError(f"{ref}: recorded against {host[:80]!r}, not {SANDBOX_HOST}: only the sandbox "
+        if not self.trusted and origin.lower() != f"https://{SANDBOX_HOST}":  # its scheme, host and port
+            raise UsageError(f"{ref}: recorded against {origin[:80]!r}, not https://{SANDBOX_HOST}: only the sandbox "
                              "teaches the spec (--trust-source marks other traffic as trusted, for tests)")  # fmt: skip
         self.hosts.add(host)
         self.judge.exchange(exchange, ref)  # learns the recording's secrets and judges it
@@ -94,17 +97,18 @@ class Learner:
             self.matched[key] = envelopes if key not in self.statuses else self.matched[key] & envelopes
             self.statuses[key].add(at, ref)
             for name, value in body.items() if isinstance(body, dict) else ():
-                if self._safe(name, NAME):
+                if self._safe(name, NAME) and _room(self.shapes[key], name):
                     self.shapes[key][name].add(at, ref, ev.json_type(value))
         code = body.get(facts.refusal.code_field) if isinstance(body, dict) and status >= 400 else None
         if isinstance(code, str) and code not in facts.refusal.codes and self._safe(code, CODE):
-            self.codes[(facts.operation_id, code, status)].add(at, ref)
+            if _room(self.codes, (facts.operation_id, code, status)):
+                self.codes[(facts.operation_id, code, status)].add(at, ref)
         if status == 200 and isinstance(body, dict):
             self._answer(facts, body, at, ref)
         elif 400 <= status < 500 and status in facts.statuses and isinstance(body, dict):
             if not envelopes:
                 for name, value in body.items():
-                    if self._safe(name, NAME):
+                    if self._safe(name, NAME) and _room(self.envelopes[(facts.operation_id, status)], name):
                         self.envelopes[(facts.operation_id, status)][name].add(at, ref, ev.json_type(value))
 
     def _envelopes_matched(self, facts: api.Operation, body: Any) -> set[str]:
@@ -125,7 +129,7 @@ class Learner:
             return
         names = self._open[facts.operation_id][0]
         for name, value in body.items():
-            if name not in names and self._safe(name, NAME):
+            if name not in names and self._safe(name, NAME) and _room(self.fields, (facts.operation_id, name)):
                 self.fields[(facts.operation_id, name)].add(at, ref, ev.json_type(value))
 
     def _safe(self, text: Any, pattern: re.Pattern[str]) -> bool:
@@ -142,13 +146,14 @@ class Learner:
         self.fields = defaultdict(Seen, {k: v for k, v in self.fields.items() if self._safe(k[1], NAME)})
         for table in (self.shapes, self.envelopes):
             for key, names in list(table.items()):
-                table[key] = defaultdict(Seen, {n: seen for n, seen in names.items() if self._safe(n, NAME)})
+                safe = [(n, seen) for n, seen in names.items() if self._safe(n, NAME)]
+                table[key] = defaultdict(Seen, dict(_most_seen(safe)))
         found: list[dict[str, Any]] = []
         by_operation: dict[str, list[tuple[str, int, Seen]]] = defaultdict(list)
         for (operation, code, status), seen in sorted(self.codes.items()):
             by_operation[operation].append((code, status, seen))
         for operation, codes in by_operation.items():
-            found.append(self._codes(operation, codes, date))
+            found.append(self._codes(operation, _most_seen(codes), date))
         for (operation, status), seen in sorted(self.statuses.items()):
             found.append(self._status(operation, status, seen, date))
         counters = self._counters(date)
@@ -158,7 +163,7 @@ class Learner:
         for (operation, name), seen in sorted(self.fields.items()):
             fields[operation].append((name, seen))
         for operation, named in fields.items():
-            found.append(self._fields(operation, named, date))
+            found.append(self._fields(operation, _most_seen(named), date))
         for (operation, status), shape in sorted(self.envelopes.items()):
             if shape:
                 found.append(self._envelope(operation, status, shape, date))
@@ -310,3 +315,14 @@ class Learner:
                    "source": {"host": ", ".join(sorted(self.hosts)), "trusted": self.trusted}}  # fmt: skip
         data = {"reason": proposal["title"], "patch": proposal["patch"], "learned": learned}
         return dict(self.judge.redactor.value(data))
+
+
+def _room(table: dict[Any, Any], key: Any) -> bool:
+    """Whether `key` is, or may become, one of the MAX_KEPT distinct keys of `table`."""
+    return key in table or len(table) < MAX_KEPT
+
+
+def _most_seen(items: list[Any]) -> list[Any]:
+    """The MAX_LEARNED items (each ending with its Seen) seen most often, in their order."""
+    kept = {id(item) for item in sorted(items, key=lambda item: -item[-1].count)[:MAX_LEARNED]}
+    return [item for item in items if id(item) in kept]

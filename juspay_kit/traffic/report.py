@@ -8,6 +8,8 @@ through `cli.printable`.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -29,6 +31,7 @@ RULE_TEXT = {
     "response_schema_conformance": "An answer that breaks the documented schema.",
     "request_schema": "A request that breaks the documented schema.",
 }
+_NOT_XML = re.compile("[^\t\n\r -\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # what XML 1.0 cannot carry
 
 
 def rows(drift: Drift) -> list[dict[str, Any]]:
@@ -59,8 +62,9 @@ def console(drift: Drift) -> str:
     lines = [f"Drift: {data['verdict'].upper()}, {data['failures']} failure(s) in {drift.judged} judged "
              f"exchange(s) of {drift.exchanges}: {sources}"]  # fmt: skip
     failures = rows(drift)
-    for row in failures[:20]:
-        lines.append(f"  ✗ {row['operation']} {row['check']} at {row['where']}: {row['message']} ({row['count']}×)")
+    for row in failures[:20]:  # a server's field name may hold a line break: each row stays one line
+        line = f"  ✗ {row['operation']} {row['check']} at {row['where']}: {row['message']} ({row['count']}×)"
+        lines.append(line.replace("\n", "\\n"))
     if len(failures) > 20:
         lines.append(f"  … {len(failures) - 20} more in drift.md")
     for verdict in drift.rules:
@@ -80,7 +84,7 @@ def console(drift: Drift) -> str:
 
 def markdown(drift: Drift) -> str:
     data = drift.as_dict()
-    mark = "❌" if data["failures"] else "✅"
+    mark = "✅" if data["verdict"] == "no drift" else "❌"
     lines = [f"# Drift: {mark} {data['verdict']}", "",
              f"{drift.judged} exchange(s) judged of {drift.exchanges} recorded; {data['failures']} failure(s).", "",
              "| recording | format | exchanges |", "|---|---|---|"]  # fmt: skip
@@ -119,7 +123,8 @@ def markdown(drift: Drift) -> str:
     return printable("\n".join(lines) + "\n" + side)
 
 
-def junit(drift: Drift) -> bytes:
+def junit(drift: Drift, mask: Callable[[str], str] = str) -> bytes:
+    """JUnit XML; every text through `mask`, and what XML cannot carry (a control character) shown escaped."""
     failures = rows(drift)
     suite = ET.Element("testsuite", name="juspay-drift", tests="0", failures=str(len(failures)))
     tests = 0
@@ -139,6 +144,9 @@ def junit(drift: Drift) -> bytes:
                 ET.SubElement(case, "skipped", message=verdict.detail)
             tests += 1
     suite.set("tests", str(tests))
+    for element in suite.iter():  # every text of the recording masked and made XML; the counts as they are
+        element.attrib = {k: v if k in ("tests", "failures") else _xml(mask(v)) for k, v in element.attrib.items()}
+        element.text = _xml(mask(element.text)) if element.text else element.text
     document: bytes = ET.tostring(suite, encoding="utf-8", xml_declaration=True)
     return document
 
@@ -165,16 +173,17 @@ def sarif(drift: Drift, spec_uri: str = "spec/openapi.yaml", spec_path: Path | N
 
 
 def write(drift: Drift, directory: Path, redactor: Redactor) -> None:
-    """drift.json, drift.md, drift-junit.xml and drift.sarif, every text through the redactor."""
+    """drift.json, drift.md, drift-junit.xml and drift.sarif, every text through the redactor (each string of the
+    JSON and XML, not their serialised text: a learned "1000" would have masked a count into invalid JSON)."""
     directory.mkdir(parents=True, exist_ok=True)
     texts = {
-        "drift.json": json.dumps(drift.as_dict(), indent=2, ensure_ascii=False) + "\n",
-        "drift.md": markdown(drift),
-        "drift-junit.xml": junit(drift).decode(),
-        "drift.sarif": json.dumps(sarif(drift), indent=2, ensure_ascii=False) + "\n",
+        "drift.json": json.dumps(redactor.value(drift.as_dict()), indent=2, ensure_ascii=False) + "\n",
+        "drift.md": redactor.text(markdown(drift)),
+        "drift-junit.xml": junit(drift, redactor.text).decode(),
+        "drift.sarif": json.dumps(redactor.value(sarif(drift)), indent=2, ensure_ascii=False) + "\n",
     }
     for name, text in texts.items():
-        (directory / name).write_text(redactor.text(text), encoding="utf-8", errors="backslashreplace")
+        (directory / name).write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 def _operation_lines(path: Path) -> dict[str, int]:
@@ -192,4 +201,9 @@ def _operation_lines(path: Path) -> dict[str, int]:
 
 
 def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ")
+    """One Markdown table cell: no pipe, no line break, no `<` to open an HTML comment that hides what follows."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ").replace("<", "&lt;")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub(lambda m: m.group().encode("unicode_escape", "backslashreplace").decode("ascii"), text)
