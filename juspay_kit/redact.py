@@ -143,16 +143,19 @@ class Redactor:
             self._learn("secret:" + value, (value,))
 
     def learn(self, data: Any) -> None:
-        """Learn every OTP and credential that parsed JSON carries in a field the spec marks secret, at any depth."""
-        if isinstance(data, dict):
-            for key, item in data.items():
-                if field_mask(str(key)) is not None and isinstance(item, str | int) and not isinstance(item, bool):
+        """Learn every OTP and credential that parsed JSON carries in a field the spec marks secret, at any depth
+        (walked without recursion, descending only into objects and arrays)."""
+        stack = [data] if isinstance(data, dict | list) else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, list):
+                stack.extend(item for item in node if isinstance(item, dict | list))
+                continue
+            for key, item in node.items():
+                if isinstance(item, dict | list):
+                    stack.append(item)
+                elif isinstance(item, str | int) and not isinstance(item, bool) and field_mask(str(key)) is not None:
                     self.add_secret(str(item))
-                else:
-                    self.learn(item)
-        elif isinstance(data, list):
-            for item in data:
-                self.learn(item)
 
     def learned(self) -> list[str]:
         """What was learned, oldest first, for another redactor to `relearn` (a process judging part of a
