@@ -286,7 +286,17 @@ class ProxyApp:
         print(printable(self.redactor.text(line)), file=self.out, flush=True)
 
     def _write(self, record: dict[str, Any]) -> None:
+        """Record an exchange the readers take. Any caller (a web page too) may send what they refuse, and with it
+        the whole recording: `POST //x` (replay would read another host), a secret in a header's name (masked,
+        no name any more); such an exchange is named on the console, not recorded."""
         assert self.recorder is not None
+        request = record["request"]
+        problem = cassette.exchange_problem(record) or next(
+            ("a header name holds a secret" for name in request["headers"] if self.redactor.text(name) != name), None
+        )
+        if problem is not None:
+            self._print(f"juspay-proxy: not recorded: {request['method']} {request['path'][:100]}: {problem}")
+            return
         self.recorder.write(record)
         if self.recorder.failed:
             self._print(

@@ -10,13 +10,13 @@ Line 1 is the header; every further line is one exchange, in the order the answe
      "response": {"status": 200, "headers": {...}, "body": JSON | "bodyText": STR | "bodyBase64": STR} | null,
      "error": STR | null, "violations": [{"check", "direction", "path", "message"}, ...]}
 
-`at` is seconds since the recording started (replay uses the gaps to move the mock's clock). Header names
-are lower-cased. Secrets never reach the file: Authorization keeps its scheme and the number of the distinct
+`at` is seconds since the recording started (replay uses the gaps to move the mock's clock). Header names are
+lower-cased. Secrets never reach the file: Authorization keeps its scheme and the number of the distinct
 credential it carried, in order of first use ("Basic [masked-key-1]"; replay sends the target's key for the
-credential the recorded upstream accepted, a wrong key for the others),
-every field the spec marks `x-juspay-secret` is masked (the OTP, `otpValue`, as "[masked-otp]"), and the key,
-its Basic encoding and each OTP and credential seen are masked wherever else they appear. A request that got
-no answer (the upstream was unreachable) has `response: null` and an `error`.
+credential the upstream accepted, a wrong key for the others), every field the spec marks `x-juspay-secret`
+is masked (the OTP, `otpValue`, as "[masked-otp]"), and the key, its Basic encoding and each OTP and
+credential seen (in JSON, `"name": value` text or a `name=value` form) are masked wherever they appear.
+A request that got no answer has `response: null` and an `error`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
 VERSION = 1
-MAX_LINE_BYTES = 64 * 1024 * 1024  # a line longer than this is refused on reading (an answer is capped at 16 MiB)
+MAX_LINE_BYTES = 128 * 1024 * 1024  # a longer line is refused; a 16 MiB answer is at most 96 MiB (`\u0001` each)
 
 
 def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
@@ -53,8 +53,9 @@ def learn_secrets(redactor: Redactor, headers: dict[str, str]) -> None:
             decoded = raw.decode("utf-8") if raw is not None else ""
         except UnicodeDecodeError:
             decoded = ""
-        redactor.add_api_key(decoded.partition(":")[0] if decoded else credential)
-        redactor.add_api_key(credential)
+        user, _, password = decoded.partition(":")
+        for secret in (user or credential, credential, password):  # a password (the API takes none) is one too
+            redactor.add_api_key(secret)
     for name in ("x-api-key", "api-key"):
         if headers.get(name):
             redactor.add_api_key(headers[name].strip())
@@ -89,11 +90,16 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(text)
     except (ValueError, RecursionError):
-        for value in fields_in_text(text):
+        for value in [*fields_in_text(text), *form_secrets(text)]:
             redactor.add_secret(value)
         return {"bodyText": text}
     redactor.learn(parsed)
     return {"body": parsed}
+
+
+def form_secrets(text: str) -> list[str]:
+    """The values of the secret fields a form body (`otpValue=123456&networkType=VISA`) or query carries."""
+    return [value for name, value in parse_qsl(text, keep_blank_values=True) if value and field_mask(name)]
 
 
 def masked_query(redactor: Redactor, query: str) -> str:
@@ -102,9 +108,8 @@ def masked_query(redactor: Redactor, query: str) -> str:
     if not query:
         return ""
     pairs = parse_qsl(query, keep_blank_values=True)
-    for name, value in pairs:
-        if field_mask(name) and value:
-            redactor.add_secret(value)
+    for value in (value for name, value in pairs if value and field_mask(name)):
+        redactor.add_secret(value)
     return redactor.text(urlencode([(n, (v and field_mask(n)) or v) for n, v in pairs], safe="[]"))
 
 
@@ -138,7 +143,6 @@ class Recorder(Protocol):
     failed: str | None  # why recording stopped (the file ends with the last whole exchange), or None
 
     def write(self, record: dict[str, Any]) -> None: ...
-
     def close(self) -> None: ...
 
 
@@ -147,8 +151,9 @@ class CassetteWriter:
 
     An existing cassette is never truncated: a recording appends a new segment (a header line, then its
     exchanges). A path that is a symlink, a FIFO, a device, or a file that is not a cassette is refused
-    before anything is written. A write that fails (a full disk) is undone to the last whole line, and the
-    recording stops with `failed` set; the proxy goes on forwarding.
+    before anything is written. A write that fails (a full disk), or would make a line or a file the readers
+    refuse (MAX_LINE_BYTES, MAX_CASSETTE_BYTES), is undone to the last whole line, and the recording stops with
+    `failed` set; the proxy goes on forwarding.
     """
 
     def __init__(self, path: Path, header: dict[str, Any], redactor: Redactor) -> None:
@@ -173,8 +178,10 @@ class CassetteWriter:
                 return
             end = os.lseek(self._fd, 0, os.SEEK_END)
             try:
-                written = os.write(self._fd, data)
-                if written != len(data):
+                if len(data) > MAX_LINE_BYTES or end + len(data) > MAX_CASSETTE_BYTES:  # what the readers take
+                    raise OSError(errno.EFBIG, f"the next line would pass what the kit reads ({MAX_CASSETTE_BYTES}"
+                                  f" bytes, {MAX_LINE_BYTES} a line)")  # fmt: skip
+                if os.write(self._fd, data) != len(data):
                     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             except OSError as exc:
                 self.failed = exc.strerror or type(exc).__name__
@@ -189,15 +196,10 @@ class CassetteWriter:
             self._fd = -1
 
 
-def open_for_append(
-    path: Path,
-    accepts: Callable[[Path], bool] | None = None,
-    what: str = "cassette",
-    ours: str = "cassette",
-    append: bool = True,
-) -> int:
+def open_for_append(path: Path, accepts: Callable[[Path], bool] | None = None, what: str = "cassette",
+                    ours: str = "cassette", append: bool = True) -> int:  # fmt: skip
     """A descriptor to append to `path`, which must be a regular file holding a cassette (one `accepts`: `ours`),
-    or not exist. Without `append` the descriptor writes where it is told (`os.pwrite`), never truncating."""
+    or not exist. Without `append` it reads and writes where it is told (`os.pwrite`), never truncating."""
     try:
         found = os.lstat(path)
     except FileNotFoundError:
@@ -210,7 +212,7 @@ def open_for_append(
         raise UsageError(f"cannot write the {what} {path}: not a regular file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        mode = os.O_WRONLY | (os.O_APPEND if append else 0) | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+        mode = (os.O_WRONLY | os.O_APPEND if append else os.O_RDWR) | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
         fd = os.open(path, mode, 0o644)
     except OSError as exc:
         why = "it is a symlink" if exc.errno == errno.ELOOP else (exc.strerror or type(exc).__name__)
@@ -274,10 +276,8 @@ def stream(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if record.get("format") != FORMAT:
                 raise UsageError(f"{path}:{number}: not a {FORMAT} header")
             if record.get("version") != VERSION:
-                raise UsageError(
-                    f"{path}: cassette version {str(record.get('version'))[:20]!r} is not supported "
-                    f"(this kit reads {VERSION})"
-                )
+                raise UsageError(f"{path}: cassette version {str(record.get('version'))[:20]!r} is not supported "
+                                 f"(this kit reads {VERSION})")  # fmt: skip
             header = True
         elif not header:
             break
@@ -386,10 +386,10 @@ def _body_problem(part: dict[str, Any], name: str) -> str | None:
 
 
 def _header_map(headers: dict[Any, Any]) -> bool:
-    """Whether every name is a token and every value a single-line Latin-1 string (checked all at once)."""
+    """Whether every name is a token and every value a single-line Latin-1 string (a tab, legal in a value, too)."""
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
         return False
-    return all(_TOKEN.fullmatch(k) for k in headers) and not _unsafe("".join(headers.values()))
+    return all(_TOKEN.fullmatch(k) for k in headers) and not _unsafe("".join(headers.values()).replace("\t", " "))
 
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f\u0100-\U0010ffff]")

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import base64
 import errno
+import fcntl
 import json
 import os
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +34,7 @@ from juspay_kit import __version__
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy import cassette
 from juspay_kit.proxy.recorded import (
+    MAX_BODY_BYTES,
     base64_fields,
     base_origin,
     body_text,
@@ -54,6 +58,7 @@ CLOSING = b"\n]}}\n"  # and ends, after every write
 EPOCH = "1970-01-01T00:00:00.000Z"  # startedDateTime of an exchange recorded without one (VCR.py keeps none)
 _NOT_HTTP = {"ws", "wss", "data", "blob", "about", "chrome-extension", "moz-extension"}
 _OWN = ("seq", "at", "operation", "violations", "error")
+LOCK_WAIT = 0.5  # seconds a write waits for another recorder's lock on the file; then recording stops
 
 
 def exchanges(document: Any, path: Path) -> tuple[str, Iterator[dict[str, Any]]]:
@@ -275,20 +280,35 @@ def is_har(path: Path) -> bool:
         return False
 
 
-def _has_entries(path: Path) -> bool:
-    """Whether a HAR this kit wrote holds an entry (what comes before CLOSING is not its opening bracket)."""
-    with path.open("rb") as file:
-        file.seek(-len(CLOSING) - 1, os.SEEK_END)
-        return file.read(1) != b"["
+@contextmanager
+def _locked(fd: int) -> Iterator[None]:
+    """The file to ourselves: another proxy recording into it waits its turn (each of its writes is one short
+    lock). A lock held past LOCK_WAIT (another program's) is an OSError: the proxy's traffic never waits on it."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise OSError(errno.EAGAIN, "another program holds a lock on the file") from None
+            time.sleep(0.005)
+    try:
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class HarWriter:
     """Records exchanges as HAR 1.2, masked as a cassette is (`Redactor.value` of every record), the file a
     valid HAR after every write: each entry is written with CLOSING after it, over the previous CLOSING, in one
-    write. A write that fails (a full disk) is undone to the last whole entry, CLOSING put back, and recording
-    stops with `failed` set; the proxy goes on forwarding. An existing file is appended to only when this kit
-    wrote it (its header stays the first run's); a symlink, a FIFO, a device or any other file is refused
-    before anything is written, and left as it was.
+    write, under a lock on the file and after reading how it ends, so that two proxies recording into one file
+    take turns. A write that fails (a full disk, a lock held past LOCK_WAIT, a file no longer ending as this kit
+    writes it), or would make a file the readers refuse (over MAX_CASSETTE_BYTES, or a body over MAX_BODY_BYTES
+    once masked), leaves the file ending with its last whole entry (CLOSING put back), and recording stops with
+    `failed` set; the proxy goes on forwarding. An existing file is appended to only when this kit wrote it (its
+    header stays the first run's); a symlink, a FIFO, a device or any other file is refused before anything is
+    written, and left as it was.
     """
 
     def __init__(self, path: Path, header: dict[str, Any], redactor: Redactor) -> None:
@@ -299,11 +319,11 @@ class HarWriter:
         self._origin = base_origin(header.get("upstream"))
         self._fd = cassette.open_for_append(path, is_har, "HAR file", "HAR file this kit wrote", append=False)
         try:
-            if os.fstat(self._fd).st_size:
-                self._entries = _has_entries(path)
-            else:
-                self._entries = False
-                self._put(head(redactor.value(header)), 0)
+            with _locked(self._fd):
+                if not os.fstat(self._fd).st_size:
+                    self._put(head(redactor.value(header)), 0)
+        except OSError as exc:
+            self.failed = exc.strerror or type(exc).__name__
         except BaseException:
             self.close()
             raise
@@ -316,13 +336,30 @@ class HarWriter:
         for side in ("request", "response"):  # a binary body is masked in its bytes (body_fields), never as base64
             if isinstance(record.get(side), dict) and "bodyBase64" in record[side]:  # text: it would not decode
                 masked[side]["bodyBase64"] = record[side]["bodyBase64"]
-        data = encoded(entry(masked, self._origin))
+        made = entry(masked, self._origin)
+        data = encoded(made)
+        body = max(made["request"]["bodySize"], made["response"]["bodySize"])
         with self._lock:
             if self.failed or self._fd < 0:
                 return
-            end = os.lseek(self._fd, 0, os.SEEK_END)
-            self._put((b",\n" if self._entries else b"\n") + data, end - len(CLOSING))
-            self._entries = self._entries or not self.failed
+            try:
+                with _locked(self._fd):
+                    self._append(data, body)
+            except OSError as exc:
+                self.failed = exc.strerror or type(exc).__name__
+
+    def _append(self, data: bytes, body: int) -> None:
+        """Under the file's lock: `data` as the last entry, if the file still ends as this kit writes it."""
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        tail = os.pread(self._fd, len(CLOSING) + 1, max(0, end - len(CLOSING) - 1))
+        if len(tail) <= len(CLOSING) or not tail.endswith(CLOSING):
+            self.failed = "another program changed the file: it no longer ends as a HAR this kit writes"
+            return
+        if end + len(data) + 2 > cassette.MAX_CASSETTE_BYTES or body > MAX_BODY_BYTES:
+            self.failed = (f"the next entry would pass what the kit reads ({cassette.MAX_CASSETTE_BYTES} "
+                           f"bytes, {MAX_BODY_BYTES} a body)")  # fmt: skip
+            return
+        self._put((b"\n" if tail.startswith(b"[") else b",\n") + data, end - len(CLOSING))
 
     def _put(self, data: bytes, offset: int) -> None:
         """`data` and CLOSING written at `offset`; on failure, the file cut back there and CLOSING put back."""

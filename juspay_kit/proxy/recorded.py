@@ -314,8 +314,8 @@ class Masker:
         for part in (request, exchange.get("response") or {}):
             if "body" in part:
                 self._learn(part["body"])
-            elif isinstance(part.get("bodyText"), str):
-                for value in fields_in_text(part["bodyText"]):
+            elif isinstance(part.get("bodyText"), str):  # `"otpValue": 123456` text, or a form: otpValue=123456
+                for value in [*fields_in_text(part["bodyText"]), *cassette.form_secrets(part["bodyText"])]:
                     if not _MASK.fullmatch(value):
                         self.redactor.add_secret(value)
 

@@ -16,7 +16,8 @@ a UsageError on one line naming the file and the position (`recorded.py`).
 
 Conversion never unmasks, and masks what the source holds in clear (a HAR from mitmproxy carries the real
 key): as the proxy does, with every secret of the whole recording learned before the first exchange is
-written. The target is written to a temporary sibling and renamed over it; on any failure it is untouched.
+written. The target is written to a temporary sibling and renamed over it; on any failure (or when it would be
+larger than MAX_CASSETTE_BYTES, which no reader takes) it is untouched.
 """
 
 from __future__ import annotations
@@ -256,6 +257,8 @@ def _replace(path: Path, produce: Callable[[BinaryIO], int]) -> int:
     try:
         with os.fdopen(fd, "wb") as file:
             count = produce(file)
+            if file.tell() > cassette.MAX_CASSETTE_BYTES:  # masked, it grew past what every reader takes
+                raise UsageError(f"cannot write {path}: larger than {cassette.MAX_CASSETTE_BYTES} bytes once masked")
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o644)

