@@ -329,10 +329,15 @@ def test_a_proposal_that_copies_is_refused_before_it_grows(tmp_path: Path) -> No
 )  # fmt: skip
 def test_a_proposal_that_replaces_the_root_or_nests_deeply_is_refused(tmp_path: Path, operations: Any) -> None:
     """Each was an internal error of refresh apply (IndexError, JsonPointerException, RecursionError)."""
+    assert_refused(tmp_path, operations)
+
+
+def assert_refused(tmp_path: Path, operations: Any) -> None:
+    """refresh apply refuses a proposal with these operations, and the spec it was given stays as it was."""
     path, document = tmp_path / "p.json", tmp_path / "openapi.yaml"
     path.write_text(json.dumps({"reason": "r", "patch": operations, "learned": {"fingerprint": "l-" + "0" * 16}}))
     document.write_bytes(spec.SPEC_PATH.read_bytes())
-    with pytest.raises(UsageError, match="not a proposal"):
+    with pytest.raises(UsageError, match="not a proposal juspay-learn wrote"):
         apply_proposal(path, document)
     assert document.read_bytes() == spec.SPEC_PATH.read_bytes()
 

@@ -24,7 +24,7 @@ from juspay_kit.proxy.recordings import convert, read
 from juspay_kit.redact import Redactor
 from juspay_kit.refresh.learned import apply_proposal
 from juspay_kit.traffic import learn
-from tests.test_traffic_hostile import FETCH, SANDBOX, exchange
+from tests.test_traffic_hostile import FETCH, SANDBOX, assert_refused, exchange
 
 _SCHEMAS = "/components/schemas"
 
@@ -53,12 +53,7 @@ def test_refresh_apply_refuses_a_proposal_that_changes_what_learn_never_changes(
     """Each applied silently (a proposal needed only to apply and validate): the production server in place of the
     sandbox, a credential no longer masked (or masked as an OTP), an inferred part made documented fact, refusal
     codes dropped, a learned field without its mark, the counters' marks lost, a response's schema swapped."""
-    path, document = tmp_path / "p.json", tmp_path / "openapi.yaml"
-    path.write_text(json.dumps({"reason": "r", "patch": operations, "learned": {"fingerprint": "l-" + "0" * 16}}))
-    document.write_bytes(spec.SPEC_PATH.read_bytes())
-    with pytest.raises(UsageError, match="not a proposal juspay-learn wrote"):
-        apply_proposal(path, document)
-    assert document.read_bytes() == spec.SPEC_PATH.read_bytes()
+    assert_refused(tmp_path, operations)
 
 
 def test_refresh_apply_still_applies_what_learn_proposes(tmp_path: Path) -> None:
