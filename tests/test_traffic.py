@@ -236,3 +236,16 @@ def test_every_finding_redocly_makes_on_the_same_har_is_made_here_or_explained(
     assert {"unknown_refusal_code", "status_code_conformance", "journey_rule", "undocumented_field"} <= only
     assert "Side by side with Redocly drift" in (tmp_path / "drift.md").read_text(encoding="utf-8")
     capsys.readouterr()
+
+
+def test_juspay_proxys_har_is_read_by_mitmproxy_and_by_redocly(recordings: dict[str, Path], tmp_path: Path) -> None:
+    har = recordings["juspay-proxy-har"]
+    flows = subprocess.run([str(MITMDUMP), "-n", "-r", str(har)], capture_output=True, text=True, timeout=60)
+    assert flows.returncode == 0 and flows.stdout.count(" << ") == 14, flows.stdout[-2000:] + flows.stderr[-2000:]
+    report = tmp_path / "redocly.json"
+    command = [str(REDOCLY), "drift", str(har), "--api", str(spec.SPEC_PATH), "--server", read(har).origin,
+               "--format", "json", "-o", str(report)]  # fmt: skip
+    subprocess.run(command, capture_output=True, text=True, timeout=120)
+    run = json.loads(report.read_text(encoding="utf-8"))["run"]
+    assert (run["totalExchanges"], run["documentedExchanges"]) == (14, 14)
+    assert other_sandbox.API_KEY not in har.read_text(encoding="utf-8")  # masked exactly like a cassette
