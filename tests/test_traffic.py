@@ -166,7 +166,16 @@ def test_drift_finds_every_planted_difference_in_each_format(
     assert report["exchanges"]["judged"] == 14
     assert not {f["check"] for f in report["findings"]} & {"basic_auth", "required_header", "request_schema"}
     sarif = json.loads((tmp_path / "drift.sarif").read_text(encoding="utf-8"))
-    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"unknown_refusal_code", "journey_rule"}
+    run = sarif["runs"][0]
+    assert sarif["version"] == "2.1.0" and {r["ruleId"] for r in run["results"]} >= {
+        "unknown_refusal_code",
+        "journey_rule",
+    }
+    rules = {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+    for result in run["results"]:  # what GitHub code scanning needs of each result
+        where = result["locations"][0]["physicalLocation"]
+        assert result["ruleId"] in rules and result["level"] in ("error", "warning") and result["message"]["text"]
+        assert where["artifactLocation"]["uri"] == "spec/openapi.yaml" and where["region"]["startLine"] >= 1
     text = _outputs(tmp_path, out.out, out.err)
     assert not [secret for secret in SECRETS if secret in text]
 

@@ -63,7 +63,8 @@ def console(drift: Drift) -> str:
              f"exchange(s) of {drift.exchanges}: {sources}"]  # fmt: skip
     failures = rows(drift)
     for row in failures[:20]:  # a server's field name may hold a line break: each row stays one line
-        line = f"  ✗ {row['operation']} {row['check']} at {row['where']}: {row['message']} ({row['count']}×)"
+        mark = "⚠" if row.get("level") == "warning" else "✗"
+        line = f"  {mark} {row['operation']} {row['check']} at {row['where']}: {row['message']} ({row['count']}×)"
         lines.append(line.replace("\n", "\\n"))
     if len(failures) > 20:
         lines.append(f"  … {len(failures) - 20} more in drift.md")
@@ -97,7 +98,8 @@ def markdown(drift: Drift) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for row in rows(drift):
-        lines.append(f"| ❌ | {_cell(row['operation'])} | {row['check']} | {_cell(row['where'])} | "
+        icon = "⚠️" if row.get("level") == "warning" else "❌"
+        lines.append(f"| {icon} | {_cell(row['operation'])} | {row['check']} | {_cell(row['where'])} | "
                      f"{_cell(row['message'])} | {row['count']} | {_cell(', '.join(row['exchanges']))} |")  # fmt: skip
     lines += ["", "## Journey rules", "", "| rule | verdict | detail |", "|---|---|---|"]
     for verdict in drift.rules:
@@ -125,12 +127,17 @@ def markdown(drift: Drift) -> str:
 
 def junit(drift: Drift, mask: Callable[[str], str] = str) -> bytes:
     """JUnit XML; every text through `mask`, and what XML cannot carry (a control character) shown escaped."""
-    failures = rows(drift)
+    found = rows(drift)
+    failures = [row for row in found if row.get("level", "error") == "error"]
     suite = ET.Element("testsuite", name="juspay-drift", tests="0", failures=str(len(failures)))
     tests = 0
-    for row in failures:
+    for row in found:  # a warning (the traffic extends the spec) passes, with what it found in its output
         case = ET.SubElement(suite, "testcase", classname=row["operation"], name=f"{row['check']} at {row['where']}")
-        ET.SubElement(case, "failure", message=f"{row['message']} ({row['count']}×)").text = ", ".join(row["exchanges"])
+        text = f"{row['message']} ({row['count']}×)"
+        if row in failures:
+            ET.SubElement(case, "failure", message=text).text = ", ".join(row["exchanges"])
+        else:
+            ET.SubElement(case, "system-out").text = f"warning: {text}: {', '.join(row['exchanges'])}"
         tests += 1
     failing = {row["operation"] for row in failures}
     for operation, item in drift.coverage.get("byOperation", {}).items():
@@ -161,7 +168,7 @@ def sarif(drift: Drift, spec_uri: str = "spec/openapi.yaml", spec_path: Path | N
         line = lines.get(row["operation"], 1)
         results.append({
             "ruleId": row["check"],
-            "level": "error",
+            "level": row.get("level", "error"),
             "message": {"text": f"{row['operation']}: {row['message']} at {row['where']} ({row['count']}×)"},
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": spec_uri}, "region": {"startLine": line}},
                            "logicalLocations": [{"fullyQualifiedName": ref} for ref in row["exchanges"]]}],
