@@ -256,3 +256,13 @@ def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it
     one, three = alone.finish().as_dict(), shared.finish().as_dict()
     assert one["failures"] > 0 and one == three
     assert set(alone.redactor.learned()) == set(shared.redactor.learned())  # every share's secrets mask the reports
+
+
+def test_counters_are_learned_only_when_the_sandbox_always_sends_the_field_tables_form() -> None:
+    table = {"MaxOTPVerificationAllowed": "3", "MaxOTPRequestsAllowed": "3", "CodeExpiration": "5"}
+    sample = SAMPLES["triggerOtp"]
+    for answers, kinds in (([table, table], {"counters"}), ([table, sample["response"]], set())):
+        learner = Learner()
+        for n, limits in enumerate(answers):
+            learner.exchange(exchange("triggerOtp", 200, {**sample, "response": limits}, n=n), f"e{n}")
+        assert {p["learned"]["kind"] for p in learner.proposals("2026-12-06")} == kinds
