@@ -68,13 +68,13 @@ def test_match_is_a_subset_at_any_depth() -> None:
 
 
 def test_a_delayed_call_is_journalled_before_its_answer_and_never_after_a_reset(juspay_mock: JuspayMock) -> None:
-    fault = juspay_mock.inject_fault("triggerOtp", delay=0.3)
+    fault = juspay_mock.inject_fault("triggerOtp", delay=1.0)
     with api(juspay_mock, timeout=5) as http:
         held = threading.Thread(target=http.post, args=(TRIGGER,), kwargs={"json": trigger_body("late")})
         held.start()
         calls: list[Call] = []
-        deadline = time.monotonic() + 0.25
-        while not calls and time.monotonic() < deadline:  # the app's client is still waiting (or timed out)
+        deadline = time.monotonic() + 0.9  # within the delay: the app's client is still waiting for its answer
+        while not (calls and calls[0].json is not None) and time.monotonic() < deadline:  # arrived, body read
             calls = juspay_mock.requests("triggerOtp")
         (call,) = calls
         assert (call.pending, call.status, call.fault, call.json["clientReferenceId"]) == (True, None, fault, "late")
