@@ -21,12 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from juspay_kit import api
+from juspay_kit.contract.observe import COUNTERS, TABLE_CASING
 from juspay_kit.contract.probe import RULES, Rule
 
-LIMIT_NAMES = {
-    "maxOTPRequestsAllowed": ("maxOTPRequestsAllowed", "MaxOTPRequestsAllowed"),
-    "maxOTPVerificationAllowed": ("maxOTPVerificationAllowed", "MaxOTPVerificationAllowed"),
-}
+LIMIT_NAMES = {name: (name, table) for name, table in zip(COUNTERS, TABLE_CASING, strict=True)}  # both spellings
 
 
 @dataclass

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import jsonpatch
 
 from juspay_kit import api, spec, specdiff
-from juspay_kit.contract.observe import TABLE_CASING
+from juspay_kit.contract.observe import COUNTERS, TABLE_CASING
 from juspay_kit.contract.safety import SANDBOX_HOST
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy.recordings import Recording
@@ -40,12 +40,10 @@ from juspay_kit.schema import Validators
 from juspay_kit.traffic import evidence as ev
 from juspay_kit.traffic.drift import Judge, open_answers
 from juspay_kit.traffic.evidence import Seen
-from juspay_kit.traffic.journey import LIMIT_NAMES
 
 CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 DIGIT_RUN = re.compile(r"\d{6,}")
-COUNTERS = ("maxOTPVerificationAllowed", "maxOTPRequestsAllowed", "codeExpiration")
 MAX_KEPT = 1_000  # distinct codes or names held per table while reading: a hostile recording may send millions
 MAX_LEARNED = 50  # codes or names one proposal learns, the most seen: its file and pull request stay reviewable
 
@@ -120,10 +118,10 @@ class Learner:
     def _answer(self, facts: api.Operation, body: dict[str, Any], at: str | None, ref: str) -> None:
         limits = body.get("response")
         if facts.operation_id == "triggerOtp" and isinstance(limits, dict):
-            for name in COUNTERS:
-                for spelled in (name, name[0].upper() + name[1:]):
+            for name, table in zip(COUNTERS, TABLE_CASING, strict=True):
+                for spelled in (name, table):
                     if spelled in limits:
-                        self.counters["table" if spelled[0].isupper() else "lowerCamel"].add(at, ref)
+                        self.counters["table" if spelled == table else "lowerCamel"].add(at, ref)
                         self.counters[ev.kind(limits[spelled])].add(at, ref)
         if facts.operation_id not in self._open:
             return
@@ -227,8 +225,7 @@ class Learner:
         if table:
             ids.append("otp-counters-casing")
             evidence.append(table.evidence("the OTP counters in the field table's casing (PascalCase)"))
-            names = dict(zip(LIMIT_NAMES["maxOTPVerificationAllowed"][:1] + LIMIT_NAMES["maxOTPRequestsAllowed"][:1]
-                             + ("codeExpiration",), TABLE_CASING, strict=True))  # fmt: skip
+            names = dict(zip(COUNTERS, TABLE_CASING, strict=True))
             new["properties"] = {names.get(k, k): v for k, v in new["properties"].items()}
             new["required"] = [names.get(k, k) for k in new["required"]]
             new["x-doc-conflict"] = {**new["x-doc-conflict"], "decision": "PascalCase, as in the field table",
