@@ -259,7 +259,7 @@ def test_a_lone_surrogate_in_an_answers_header_converts_to_vcr(tmp_path: Path) -
 def test_redoclys_rows_stay_one_table_cell_each() -> None:
     row = {"rule": "r|x", "operation": "GET /a|b\n<!--", "where": "/", "side": "response", "message": ""}
     side = {"redocly": 1, "both": [], "explained": [], "unexplained": [row], "oursOnly": []}
-    last = compare.markdown(side).strip().splitlines()[-1]
+    last = report.side_by_side(side).strip().splitlines()[-1]
     assert last.count(" | ") == 3 and "<!--" not in last
 
 

@@ -26,8 +26,10 @@ from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy.recorded import read_regular
 from juspay_kit.traffic.drift import Drift
+from juspay_kit.traffic.report import rows
 
 ANY_OF = "matches none of the documented shapes"
+VERDICTS = ("journey_rule", "inferred_part", "doc_conflict")  # the failures that are no finding of an exchange
 SCHEMA_CHECKS = ("request_schema", "response_schema_conformance")  # what Redocly's schema-consistency covers
 MAX_REPORT_BYTES = 2 * 1024 * 1024
 MAX_OURS = 10  # findings named beside one of Redocly's problems
@@ -88,35 +90,6 @@ def compare(problems: list[dict[str, Any]], drift: Drift) -> dict[str, Any]:
         else:
             unexplained.append(row)
     ours_only = [f.as_dict() for i, f in enumerate(ours) if i not in matched]
-    ours_only += [{"check": "journey_rule", "operation": v.rule.id, "message": v.detail}
-                  for v in drift.rules if v.verdict == "contradicted"]  # fmt: skip
-    ours_only += [{"check": "inferred_part", "operation": k, "message": "contradicted"}
-                  for k, v in drift.inferred.items() if v["verdict"] == "contradicted"]  # fmt: skip
-    ours_only += [{"check": "doc_conflict", "operation": k, "message": v["verdict"]}
-                  for k, v in drift.conflicts.items() if "contradicts" in v["verdict"]]  # fmt: skip
+    ours_only += [row for row in rows(drift) if row["check"] in VERDICTS]  # rules, inferences, decisions
     return {"redocly": len(problems), "both": both, "explained": explained, "unexplained": unexplained,
             "oursOnly": ours_only}  # fmt: skip
-
-
-def markdown(side: dict[str, Any]) -> str:
-    lines = ["", "## Side by side with Redocly drift", "",
-             f"Redocly reported {side['redocly']} problem(s): {len(side['both'])} reported here too, "
-             f"{len(side['explained'])} explained as its false positives, {len(side['unexplained'])} missed here. "
-             f"{len(side['oursOnly'])} finding(s) here that Redocly does not make.", "",
-             "| Redocly | operation | where | here |", "|---|---|---|---|"]  # fmt: skip
-    for row in side["both"]:
-        lines.append(f"| {_cells(row)} | {_cell(', '.join(row['ours']))} |")
-    for row in side["explained"]:
-        lines.append(f"| {_cells(row)} | false positive: {_cell(row['why'])} |")
-    for row in side["unexplained"]:
-        lines.append(f"| {_cells(row)} | ❌ missed here |")
-    return "\n".join(lines) + "\n"
-
-
-def _cells(row: dict[str, Any]) -> str:
-    return " | ".join(_cell(row[name]) for name in ("rule", "operation", "where"))
-
-
-def _cell(text: str) -> str:
-    """Text of Redocly's report (paths of the traffic) as one table cell: no pipe, line break or HTML comment."""
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("\r", " ").replace("<", "&lt;")

@@ -81,7 +81,7 @@ class Drift:
         """Every finding, contradicted rule, contradicted inference and contradicted decision counts once."""
         rules = sum(verdict.verdict == "contradicted" for verdict in self.rules)
         inferred = sum(bool(report["verdict"] == "contradicted") for report in self.inferred.values())
-        conflicts = sum(_against(report) for report in self.conflicts.values())
+        conflicts = sum(against(report) for report in self.conflicts.values())
         return sum(f.level == "error" for f in self.findings) + rules + inferred + conflicts
 
     def as_dict(self) -> dict[str, Any]:
@@ -346,7 +346,7 @@ def _judge_share(index: int) -> dict[str, Any] | HarnessError:
     return judge.state()
 
 
-def _against(report: dict[str, Any]) -> bool:
+def against(report: dict[str, Any]) -> bool:
     """Whether a recorded contradiction's verdict says the target went against the decision."""
     verdict = str(report["verdict"])
     return "contradicts" in verdict or "inconsistent" in verdict

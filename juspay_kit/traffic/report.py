@@ -17,8 +17,7 @@ from xml.etree import ElementTree as ET
 from juspay_kit import __version__, spec
 from juspay_kit.cli import printable
 from juspay_kit.redact import Redactor
-from juspay_kit.traffic import compare
-from juspay_kit.traffic.drift import Drift
+from juspay_kit.traffic.drift import Drift, against
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_TEXT = {
@@ -48,7 +47,7 @@ def rows(drift: Drift) -> list[dict[str, Any]]:
                           "where": report.get("where", ""), "message": "; ".join(report.get("examples", []))[:300],
                           "inferred": marker, "count": report.get("contradicted", 0), "exchanges": []})  # fmt: skip
     for marker, report in drift.conflicts.items():
-        if "contradicts" in report["verdict"] or "inconsistent" in report["verdict"]:
+        if against(report):
             seen = ", ".join(f"{k}: {v}" for k, v in report["observed"].items())
             found.append({"check": "doc_conflict", "operation": marker, "direction": "response", "where": marker,
                           "message": f"{report['verdict']} (seen {seen})", "inferred": marker,
@@ -121,7 +120,7 @@ def markdown(drift: Drift) -> str:
                      f"{item['responseFields']} | {_cell(codes)} |")  # fmt: skip
     if drift.notes:
         lines += ["", "## Notes", ""] + [f"- {_cell(note)}" for note in drift.notes]
-    side = compare.markdown(drift.redocly) if drift.redocly is not None else ""
+    side = side_by_side(drift.redocly) if drift.redocly is not None else ""
     return printable("\n".join(lines) + "\n" + side)
 
 
@@ -205,6 +204,26 @@ def _operation_lines(path: Path) -> dict[str, int]:
         if stripped.startswith("operationId:"):
             found[stripped.split(":", 1)[1].strip()] = number
     return found
+
+
+def side_by_side(side: dict[str, Any]) -> str:
+    """The Markdown section of a comparison with Redocly (compare.py); its texts as table cells."""
+    lines = ["", "## Side by side with Redocly drift", "",
+             f"Redocly reported {side['redocly']} problem(s): {len(side['both'])} reported here too, "
+             f"{len(side['explained'])} explained as its false positives, {len(side['unexplained'])} missed here. "
+             f"{len(side['oursOnly'])} finding(s) here that Redocly does not make.", "",
+             "| Redocly | operation | where | here |", "|---|---|---|---|"]  # fmt: skip
+    for row in side["both"]:
+        lines.append(f"| {_cells(row)} | {_cell(', '.join(row['ours']))} |")
+    for row in side["explained"]:
+        lines.append(f"| {_cells(row)} | false positive: {_cell(row['why'])} |")
+    for row in side["unexplained"]:
+        lines.append(f"| {_cells(row)} | ❌ missed here |")
+    return "\n".join(lines) + "\n"
+
+
+def _cells(row: dict[str, Any]) -> str:
+    return " | ".join(_cell(row[name]) for name in ("rule", "operation", "where"))
 
 
 def _cell(text: str) -> str:
