@@ -136,25 +136,32 @@ class Judge:
             {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
         )
 
-    def exchange(self, exchange: dict[str, Any], ref: str) -> None:
+    def secrets(self, exchange: dict[str, Any]) -> dict[str, str]:
+        """Learn the secrets an exchange carries (its key, OTPs, credentials in either body); its request headers,
+        lower-cased, a credential masked on record standing as Basic (its value is not known, nor a secret)."""
         request, response = exchange.get("request") or {}, exchange.get("response")
         headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
-        masked = bool(MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")))
-        if masked:  # masked on record: Basic was sent, its value is not known (and is no secret to learn)
+        if MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")):
             headers["authorization"] = "Basic " + api.encode_basic("masked")
         elif headers.get("authorization") not in self._keys_seen or "x-api-key" in headers or "api-key" in headers:
             learn_secrets(self.redactor, headers)
             if len(self._keys_seen) < 1000:
                 self._keys_seen.add(headers.get("authorization", ""))
         self.redactor.learn(request.get("body"))
-        path = self._path(str(exchange.get("origin") or ""), str(request.get("path", "")))
+        if isinstance(response, dict):
+            self.redactor.learn(response.get("body"))
+        return headers
+
+    def exchange(self, exchange: dict[str, Any], ref: str) -> None:
+        request, response = exchange.get("request") or {}, exchange.get("response")
+        headers = self.secrets(exchange)
+        path = self.path_of(str(exchange.get("origin") or ""), str(request.get("path", "")))
         if path is None:
             self.result.outside += 1
             return
         if response is None:
             self.result.unanswered += 1
             return
-        self.redactor.learn(response.get("body"))
         self._auth_seen = self._auth_seen or "authorization" in headers
         method = str(request.get("method", "")).upper()
         sent_body, answer_body = request.get("body"), response.get("body")
@@ -244,7 +251,7 @@ class Judge:
         self._auth_seen = self._auth_seen or state["auth"]
         self._dropped += state["dropped"]
 
-    def _path(self, origin: str, path: str) -> str | None:
+    def path_of(self, origin: str, path: str) -> str | None:
         """The API path of a recorded request: under --server with its prefix stripped (None: not under it)."""
         if self._server is None:
             return path

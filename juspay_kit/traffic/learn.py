@@ -56,7 +56,7 @@ class Learner:
         self.facts = api.load(self.document)
         self.schemas = Validators(self.document)
         self.trusted = trusted
-        self.judge = Judge(self.document, server)  # drift's matching, checks and redactor
+        self.judge = Judge(self.document, server)  # drift's matching of paths and operations, and its redactor
         self.codes: dict[tuple[str, str, int], Seen] = defaultdict(Seen)  # (operation, code, status)
         self.statuses: dict[tuple[str, int], Seen] = defaultdict(Seen)
         self.shapes: dict[tuple[str, int], dict[str, Seen]] = defaultdict(lambda: defaultdict(Seen))
@@ -78,9 +78,9 @@ class Learner:
             raise UsageError(f"{ref}: recorded against {origin[:80]!r}, not https://{SANDBOX_HOST}: only the sandbox "
                              "teaches the spec (--trust-source marks other traffic as trusted, for tests)")  # fmt: skip
         self.hosts.add(host)
-        self.judge.exchange(exchange, ref)  # learns the recording's secrets and judges it
+        self.judge.secrets(exchange)  # before anything is learned: no secret the recording carried may be taught
         request, response = exchange.get("request") or {}, exchange.get("response")
-        path = self.judge._path(origin, str(request.get("path", "")))
+        path = self.judge.path_of(origin, str(request.get("path", "")))
         if response is None or path is None:
             return
         operation = self.judge.checker.operation_id(str(request.get("method", "")), path)
