@@ -27,6 +27,7 @@ from typing import Any
 
 from juspay_kit import spec
 from juspay_kit.errors import SpecError
+from juspay_kit.schema import resolve
 
 
 @dataclass(frozen=True)
@@ -234,3 +235,17 @@ def encode_basic(api_key: str) -> str:
     """The credential of the Basic Authorization the API takes for a key: base64 of `key:` (the key as the user
     name, an empty password). The one place the kit encodes it (wire.basic_authorization, the redactor)."""
     return base64.b64encode(f"{api_key}:".encode()).decode()
+
+
+def open_answers(document: dict[str, Any]) -> dict[str, tuple[set[str], str]]:
+    """operationId -> (the names its 200 answer documents, the answer's x-inferred id), for every operation
+    whose 200 answer is an open object: a name beyond those is an extension the spec may learn."""
+    found: dict[str, tuple[set[str], str]] = {}
+    for _, _, raw in spec.operations(document):
+        ok = resolve(document, raw.get("responses", {}).get("200", {}))
+        answer = resolve(document, ok.get("content", {}).get("application/json", {}).get("schema", {}))
+        if isinstance(answer, dict) and answer.get("type") == "object" and answer.get("additionalProperties", True):
+            marker = answer.get("x-inferred")
+            inferred = str(marker.get("id", "")) if isinstance(marker, dict) else ""
+            found[raw["operationId"]] = (set(answer.get("properties", {})), inferred)
+    return found

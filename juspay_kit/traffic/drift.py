@@ -31,7 +31,7 @@ from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
 from juspay_kit.redact import Redactor
-from juspay_kit.schema import hazard, resolve
+from juspay_kit.schema import hazard
 from juspay_kit.traffic import journey
 from juspay_kit.traffic.coverage import Coverage
 
@@ -125,16 +125,20 @@ class Judge:
         self._dropped = 0
         self._keys_seen: set[str] = set()  # Authorization values already learned (each once, at most 1,000)
         self._secret_fields = self.facts.otp_fields | self.facts.credential_fields
-        self._open_fields = open_answers(self.document)
+        self._open_fields = api.open_answers(self.document)
 
     def recording(self, recording: Recording) -> None:
         start = self.result.exchanges
-        for exchange in recording.exchanges:
-            self.result.exchanges += 1
-            self.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+        self.each(recording, recording.exchanges)
         self.result.sources.append(
             {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
         )
+
+    def each(self, recording: Recording, exchanges: Iterable[dict[str, Any]]) -> None:
+        """Judge these exchanges of `recording`, each named by its file and its place in it."""
+        for exchange in exchanges:
+            self.result.exchanges += 1
+            self.exchange(exchange, ref_of(recording, exchange))
 
     def secrets(self, exchange: dict[str, Any]) -> dict[str, str]:
         """Learn the secrets an exchange carries (its key, OTPs, credentials in either body); its request headers,
@@ -210,9 +214,7 @@ class Judge:
         try:
             with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
                 pending = pool.map_async(_judge_share, range(1, jobs))
-                for exchange in recording.part(*bounds[0]):
-                    self.result.exchanges += 1
-                    self.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+                self.each(recording, recording.part(*bounds[0]))
                 states = pending.get()
         finally:
             _SHARE = None
@@ -345,32 +347,21 @@ def _judge_share(index: int) -> dict[str, Any] | HarnessError:
     start, stop = bounds[index]
     assert recording.part is not None
     try:
-        for exchange in recording.part(start, stop):
-            judge.result.exchanges += 1
-            judge.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+        judge.each(recording, recording.part(start, stop))
     except HarnessError as error:
         return error
     return judge.state()
+
+
+def ref_of(recording: Recording, exchange: dict[str, Any]) -> str:
+    """Where an exchange sits: its file's name and its place in the file ("night.har#log.entries[3]")."""
+    return f"{recording.path.name}#{exchange.get('ref', '')}"
 
 
 def against(report: dict[str, Any]) -> bool:
     """Whether a recorded contradiction's verdict says the target went against the decision."""
     verdict = str(report["verdict"])
     return "contradicts" in verdict or "inconsistent" in verdict
-
-
-def open_answers(document: dict[str, Any]) -> dict[str, tuple[set[str], str]]:
-    """operationId -> (the names its 200 answer documents, the answer's x-inferred id), for every operation
-    whose 200 answer is an open object: a name beyond those is an extension the spec may learn."""
-    found: dict[str, tuple[set[str], str]] = {}
-    for _, _, raw in spec.operations(document):
-        ok = resolve(document, raw.get("responses", {}).get("200", {}))
-        schema = resolve(document, ok.get("content", {}).get("application/json", {}).get("schema", {}))
-        if isinstance(schema, dict) and schema.get("type") == "object" and schema.get("additionalProperties", True):
-            marker = schema.get("x-inferred")
-            inferred = str(marker.get("id", "")) if isinstance(marker, dict) else ""
-            found[raw["operationId"]] = (set(schema.get("properties", {})), inferred)
-    return found
 
 
 def _extra(payload: Any, names: set[str]) -> list[str]:

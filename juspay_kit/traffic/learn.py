@@ -38,7 +38,7 @@ from juspay_kit.errors import UsageError
 from juspay_kit.proxy.recordings import Recording
 from juspay_kit.schema import Validators
 from juspay_kit.traffic import evidence as ev
-from juspay_kit.traffic.drift import Judge, open_answers
+from juspay_kit.traffic.drift import Judge, ref_of
 from juspay_kit.traffic.evidence import Seen
 
 CODE = re.compile(r"[A-Z][A-Z0-9_]{1,63}")
@@ -65,11 +65,11 @@ class Learner:
         self.envelopes: dict[tuple[str, int], dict[str, Seen]] = defaultdict(lambda: defaultdict(Seen))
         self.matched: dict[tuple[str, int], set[str]] = defaultdict(set)  # envelopes every undocumented answer matched
         self.hosts: set[str] = set()
-        self._open = open_answers(self.document)
+        self._open = api.open_answers(self.document)
 
     def recording(self, recording: Recording) -> None:
         for exchange in recording.exchanges:
-            self.exchange(exchange, f"{recording.path.name}#{exchange.get('ref', '')}")
+            self.exchange(exchange, ref_of(recording, exchange))
 
     def exchange(self, exchange: dict[str, Any], ref: str) -> None:
         origin = str(exchange.get("origin") or "")
