@@ -120,7 +120,7 @@ class Observations:
             limits = body.get("response")
             if isinstance(limits, dict):
                 for name, table in zip(COUNTERS, TABLE_CASING, strict=True):
-                    self.counter_types[_kind(limits.get(name, limits.get(table)))] += 1
+                    self.counter_types[kind(limits.get(name, limits.get(table)))] += 1
                 if any(name in limits for name in TABLE_CASING):
                     self.counter_casing["field-table casing"] += 1
                 if any(name in limits for name in COUNTERS):
@@ -133,8 +133,8 @@ class Observations:
             if name not in body:
                 self.evidence[marker].add(False, f"{operation.operation_id} 200: no {name} in the answer")
             else:
-                ok = _kind(body[name]).replace("numeric_string", "string") in kinds
-                self.evidence[marker].add(ok, f"{operation.operation_id} 200: {name} is {_kind(body[name])}")
+                ok = kind(body[name]).replace("numeric_string", "string") in kinds
+                self.evidence[marker].add(ok, f"{operation.operation_id} 200: {name} is {kind(body[name])}")
 
     def _fields_of(self, operation_id: str) -> dict[str, tuple[str, set[str]]]:
         """name -> (x-inferred id, JSON types) of the named, inferred fields of an operation's 200 answer."""
@@ -236,7 +236,9 @@ def _decided(decision: str, seen: Counter[str], follows: str, contradicts: str, 
     return {"decision": decision, "observed": observed, "verdict": verdict}
 
 
-def _kind(value: Any) -> str:
+def kind(value: Any) -> str:
+    """What a value is, as the verdicts name it: boolean, integer, numeric_string, string, missing (None), or
+    its Python type's name."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from juspay_kit import spec
+from juspay_kit.contract.observe import kind
 
 MAX_REFS = 10  # exchanges named per piece of evidence
 
@@ -101,21 +102,11 @@ def shape(shape: dict[str, Seen]) -> dict[str, Any]:
 
 
 def json_type(value: Any) -> str:
-    return kind(value).replace("numeric_string", "string")
-
-
-def kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "numeric_string" if value.isdigit() else "string"
-    return "array" if isinstance(value, list) else "object"
+    """The JSON type of a value (what a learned field's type is), from the verdicts' names of it."""
+    named = kind(value)
+    return {"numeric_string": "string", "missing": "null", "float": "number", "list": "array", "dict": "object"}.get(
+        named, named
+    )
 
 
 def kebab(name: str) -> str:

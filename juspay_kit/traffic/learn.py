@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import jsonpatch
 
 from juspay_kit import api, spec, specdiff
-from juspay_kit.contract.observe import COUNTERS, TABLE_CASING
+from juspay_kit.contract.observe import COUNTERS, TABLE_CASING, kind
 from juspay_kit.contract.safety import SANDBOX_HOST
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy.recordings import Recording
@@ -122,7 +122,7 @@ class Learner:
                 for spelled in (name, table):
                     if spelled in limits:
                         self.counters["table" if spelled == table else "lowerCamel"].add(at, ref)
-                        self.counters[ev.kind(limits[spelled])].add(at, ref)
+                        self.counters[kind(limits[spelled])].add(at, ref)
         if facts.operation_id not in self._open:
             return
         names = self._open[facts.operation_id][0]
