@@ -89,9 +89,9 @@ class Learner:
         if facts is None or not isinstance(status, int):
             return
         at = exchange.get("startedAt") if isinstance(exchange.get("startedAt"), str) else None
-        envelopes = self._envelopes_matched(facts, body)
         if status not in facts.statuses:
             key = (facts.operation_id, status)
+            envelopes = self._envelopes_matched(facts, body)
             self.matched[key] = envelopes if key not in self.statuses else self.matched[key] & envelopes
             self.statuses[key].add(at, ref)
             for name, value in body.items() if isinstance(body, dict) else ():
@@ -104,7 +104,7 @@ class Learner:
         if status == 200 and isinstance(body, dict):
             self._answer(facts, body, at, ref)
         elif 400 <= status < 500 and status in facts.statuses and isinstance(body, dict):
-            if not envelopes:
+            if not self._envelopes_matched(facts, body):  # asked only of a documented refusal status
                 for name, value in body.items():
                     if self._safe(name, NAME) and _room(self.envelopes[(facts.operation_id, status)], name):
                         self.envelopes[(facts.operation_id, status)][name].add(at, ref, ev.json_type(value))
