@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from juspay_kit.cli import positive, seconds
 
 if TYPE_CHECKING:  # the mock's server pieces are imported by the commands that serve, not by every command
     from juspay_kit.mock.protocol import ConnectionLimits
+
+
+RECORDING_FORMATS = ("har", "vcr", "kit")  # what juspay_kit.proxy.recordings reads (not imported: --help stays quick)
+
+
+def add_recording_arguments(parser: argparse.ArgumentParser, done: str) -> None:
+    """The recordings a command reads (juspay-drift, juspay-learn): the files, their format, and the server they
+    were recorded against (`done`: what happens to the requests under it)."""
+    parser.add_argument("recordings", type=Path, nargs="+", metavar="RECORDING", help="HAR, VCR or kit cassette")
+    parser.add_argument("--format", choices=("auto", *RECORDING_FORMATS), default="auto",
+                        help="the recordings' format (default: found)")  # fmt: skip
+    parser.add_argument("--server", metavar="URL", help="the server URL the traffic was recorded against: only "
+                        f"requests under it are {done}, with its path prefix stripped")  # fmt: skip
+
+
+def recording_format(args: argparse.Namespace) -> str | None:
+    """The --format to read the recordings in; None: found from each file."""
+    return None if args.format == "auto" else str(args.format)
 
 
 def allowed_host_option(text: str) -> str:

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, command_parser, printable, run
-
-FORMATS = ("har", "vcr", "kit")
+from juspay_kit.commands import RECORDING_FORMATS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,8 +31,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("source", type=Path, metavar="IN", help="the recording to read")
     parser.add_argument("target", type=Path, metavar="OUT", help="the file to write (replaced if it exists)")
-    parser.add_argument("--from", dest="source_format", choices=FORMATS, help="IN's format (default: found)")
-    parser.add_argument("--to", dest="target_format", choices=FORMATS, help="OUT's format (default: from its name)")
+    parser.add_argument("--from", dest="source_format", choices=RECORDING_FORMATS, help="IN's format (default: found)")
+    parser.add_argument(
+        "--to", dest="target_format", choices=RECORDING_FORMATS, help="OUT's format (default: from its name)"
+    )
     args = parser.parse_args(argv)
     from juspay_kit.proxy.recordings import convert
 

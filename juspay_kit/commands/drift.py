@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, run, whole_number
-
-FORMATS = ("auto", "har", "vcr", "kit")
+from juspay_kit.commands import add_recording_arguments, recording_format
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,12 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         {"JUSPAY_KIT_SPEC": "judge against this OpenAPI document instead of the kit's spec"},
     )
-    parser.add_argument(
-        "recordings", type=Path, nargs="+", metavar="RECORDING", help="HAR, VCR cassette or kit cassette"
-    )
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="the recordings' format (default: found)")
-    parser.add_argument("--server", metavar="URL", help="the server URL the traffic was recorded against: only "
-                        "requests under it are judged, with its path prefix stripped")  # fmt: skip
+    add_recording_arguments(parser, "judged")
     parser.add_argument(
         "--report-dir", type=Path, default=Path("reports"), help="where drift.json/.md/-junit.xml/.sarif go"
     )
@@ -47,21 +41,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=whole_number(1, 16), default=min(os.cpu_count() or 1, 4),
                         help="processes that judge a large HAR or VCR file (default: the CPUs, at most 4)")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.server is not None and not args.server.startswith(("http://", "https://", "/")):
-        parser.error("argument --server: must be an http(s) URL or a path prefix starting with /")
     from juspay_kit.contract.report import prepare
     from juspay_kit.proxy.recordings import read
     from juspay_kit.traffic import drift, report
     from juspay_kit.traffic.compare import compare, read_report
 
+    judge = drift.Judge(server=args.server)  # a bad --server is refused here, before anything is written
     problems = read_report(args.redocly) if args.redocly is not None else None
     prepare(args.report_dir)
     gc.disable()  # a run that ends when judged: the recording's many small objects make no cycles to collect, and
     # the collector would walk them again and again (0.2 s of 2 on 20,000 exchanges)
-    fmt = None if args.format == "auto" else args.format
-    judge = drift.Judge(server=args.server)
     for path in args.recordings:
-        recording = read(path, fmt)
+        recording = read(path, recording_format(args))
         if args.jobs > 1 and recording.part is not None and recording.size >= drift.PARALLEL_FROM:
             judge.parallel(recording, args.jobs)
         else:

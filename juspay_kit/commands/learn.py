@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from juspay_kit.cli import EXIT_ERROR, EXIT_OK, EXIT_VIOLATION, command_parser, printable, run
+from juspay_kit.commands import add_recording_arguments, recording_format
 from juspay_kit.errors import UsageError
-
-FORMATS = ("auto", "har", "vcr", "kit")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,9 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         {"JUSPAY_KIT_SPEC": "learn against this OpenAPI document instead of the kit's spec"},
     )
-    parser.add_argument("recordings", type=Path, nargs="+", metavar="RECORDING", help="HAR, VCR or kit cassette")
-    parser.add_argument("--format", choices=FORMATS, default="auto", help="the recordings' format (default: found)")
-    parser.add_argument("--server", metavar="URL", help="the server URL the traffic was recorded against")
+    add_recording_arguments(parser, "learned from")
     parser.add_argument("--out", type=Path, default=Path("reports/learned"), help="where proposals go (%(default)s)")
     parser.add_argument("--trust-source", action="store_true",
                         help="learn from traffic not recorded against the sandbox (stand-ins, tests)")  # fmt: skip
@@ -49,9 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from juspay_kit.traffic.learn import Learner
 
     learner = Learner(trusted=args.trust_source, server=args.server)
-    fmt = None if args.format == "auto" else args.format
     for path in args.recordings:
-        learner.recording(read(path, fmt))
+        learner.recording(read(path, recording_format(args)))
     proposals = learner.proposals(args.date.isoformat())
     written = [_write(args.out, proposal) for proposal in proposals]
     for proposal, path in zip(proposals, written, strict=True):
