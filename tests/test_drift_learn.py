@@ -266,3 +266,22 @@ def test_counters_are_learned_only_when_the_sandbox_always_sends_the_field_table
         for n, limits in enumerate(answers):
             learner.exchange(exchange("triggerOtp", 200, {**sample, "response": limits}, n=n), f"e{n}")
         assert {p["learned"]["kind"] for p in learner.proposals("2026-12-06")} == kinds
+
+
+def test_every_report_masks_what_the_redactor_learned_even_a_text_the_judge_left_alone(tmp_path: Path) -> None:
+    result = judged(exchange("triggerOtp", authorization="Bearer x"))  # a basic_auth finding
+    result.findings[0].message = f"the credential {KEY} was refused"  # as if a check had quoted a value
+    redactor = Redactor()
+    redactor.add_api_key(KEY)
+    report.write(result, tmp_path, redactor)
+    for name in ("drift.json", "drift.md", "drift-junit.xml", "drift.sarif"):
+        text = (tmp_path / name).read_text()
+        assert "the credential" in text and KEY not in text, name
+
+
+def test_a_proposal_masks_what_the_recording_taught_even_in_where_its_evidence_points(tmp_path: Path) -> None:
+    refused = {"status": "FAILURE", "errorCode": "NEW_CODE_B", "errorMessage": "no", "response": None}
+    learner = Learner()
+    learner.recording(Recording("har", Path(f"night-{KEY}.har"), SANDBOX, iter([exchange("triggerOtp", 409, refused)])))
+    (proposal,) = learner.proposals("2026-12-06")
+    assert "NEW_CODE_B" in json.dumps(proposal) and KEY not in json.dumps(proposal)
