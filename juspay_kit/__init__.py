@@ -7,4 +7,4 @@ The package reads the vendored spec (the repository's `spec/openapi.yaml`, or th
 package) and never writes `generated/` except through `juspay_kit.regenerate`, a repository-only tool.
 """
 
-__version__ = "0.7.0"
+__version__ = "0.7.1"

@@ -3,7 +3,6 @@ reading and writing the Basic Authorization header."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -38,6 +37,8 @@ async def read_body(receive: Receive, limit: int, timeout: float | None = None, 
     the Content-Length header, refused at once when over the limit. BodyError subclasses say what failed."""
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge
+    import asyncio  # here: the commands that only read recordings (drift, learn, convert) never load it
+
     chunks: list[bytes] = []
     size = 0
     try:

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from juspay_kit import api, spec
-from juspay_kit.contract import probe
+from juspay_kit.contract import probe, rules
 from juspay_kit.contract.settings import Settings, resolve
 from juspay_kit.redact import Redactor
 from tests.broken_servers import API_KEY, MERCHANT, serve
 from tests.contract_check import CREDENTIALS, contract_check, summary
 from tests.loopback import serving
 
-RULE_IDS = [rule.id for rule in probe.RULES]
+RULE_IDS = [rule.id for rule in rules.RULES]
 
 
 def settings_for(url: str, **overrides: Any) -> Settings:

@@ -28,6 +28,7 @@ import httpx
 from juspay_visa_agentic_client import guard
 
 from juspay_kit import api
+from juspay_kit.contract.rules import RULES, Rule
 from juspay_kit.contract.settings import Profile, Settings
 from juspay_kit.errors import TargetUnreachable
 from juspay_kit.mock import drive
@@ -38,26 +39,6 @@ MAX_LIMIT = 5  # a session limit above this is not probed (the probe would cost 
 SAMPLE_LIMIT = 3  # the limit assumed when an answer does not carry it (Juspay's sample values)
 WRONG_CODE = "000000"
 STEP_UP = "cHJvYmU="  # base64 of "probe"
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    statement: str
-    inferred: str  # the spec's x-inferred id the verdict is evidence for
-    operations: tuple[str, ...]  # the operations it calls
-
-
-RULES = (
-    Rule("trigger-request-limit", "one Trigger OTP more than maxOTPRequestsAllowed is refused", "trigger-status-429",
-         ("triggerOtp",)),
-    Rule("validate-lockout", "maxOTPVerificationAllowed wrong codes lock the session", "validate-status-403",
-         ("triggerOtp", "validateOtp")),
-    Rule("fetch-before-setup", "Fetch with no payment instruction for the session is refused", "fetch-status-400",
-         ("fetchPaymentCredentials",)),
-    Rule("setup-before-binding", "Setup on a token that has not finished binding is refused", "setup-status-409",
-         ("setupAgenticPayment",)),
-)  # fmt: skip
 
 
 @dataclass

@@ -20,7 +20,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import StopReason, events, from_schema
 
 from juspay_kit import api, spec
-from juspay_kit.contract import probe
+from juspay_kit.contract import probe, rules
 from juspay_kit.contract.hook import active
 from juspay_kit.contract.results import RunResult, Violation, collect, curl, verdicts
 from juspay_kit.contract.settings import PHASES, Profile, Settings
@@ -160,7 +160,7 @@ def _required(settings: Settings) -> tuple[str, ...]:
     if not settings.require_rules:
         return ()
     chosen = set(settings.operations)
-    return tuple(rule.id for rule in probe.RULES if not chosen or set(rule.operations) <= chosen)
+    return tuple(rule.id for rule in rules.RULES if not chosen or set(rule.operations) <= chosen)
 
 
 def _probe_again(settings: Settings) -> str:

@@ -13,11 +13,12 @@ path, never the value: a value may be an OTP.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from juspay_visa_agentic_client import guard
+from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit import api, schema, spec
 from juspay_kit.schema import resolve
@@ -107,11 +108,13 @@ def response_check(function: Check) -> Check:
 def _json(raw: bytes) -> tuple[Any, str | None]:
     """(parsed body, None) or (None, why it is not JSON)."""
     try:
-        parsed = guard.loads(raw.decode("utf-8").encode())  # the depth cap every reader shares
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, "body is not UTF-8"
-    except guard.TooDeep:
+    if json_depth(raw) > MAX_JSON_DEPTH:  # the depth cap every reader shares, counted before parsing
         return None, "body nests too deeply to parse"
+    try:
+        parsed = json.loads(text)
     except ValueError:
         return None, "body is not valid JSON"
     found = schema.hazard(parsed)  # a value no validator takes: judged here, never handed to one

@@ -72,8 +72,17 @@ def exchanges(document: Any, path: Path) -> tuple[str, Iterator[dict[str, Any]]]
     upstream = log["_juspay"].get("upstream") if isinstance(log.get("_juspay"), dict) else None
     origins = Counter(o for e in entries if (o := lenient_origin(_url(e))))
     origin = upstream if isinstance(upstream, str) else (origins.most_common(1)[0][0] if origins else "")
+    return origin, _all(entries, path)
+
+
+def _all(entries: list[Any], path: Path) -> Iterator[dict[str, Any]]:
+    yield from _read(entries, path, first_start(entries))  # when first asked for: a shared recording never is
+
+
+def first_start(entries: list[Any]) -> datetime | None:
+    """The earliest startedDateTime among the entries: each exchange's `at` counts from it."""
     starts = [moment for entry in entries if (moment := _started(entry)) is not None]
-    return origin, _read(entries, path, min(starts) if starts else None)
+    return min(starts) if starts else None
 
 
 def _url(entry: Any) -> Any:
@@ -92,11 +101,10 @@ def entries(document: Any) -> list[Any]:
     return list(document["log"]["entries"])
 
 
-def part(document: Any, path: Path, start: int, stop: int) -> Iterator[dict[str, Any]]:
-    """The exchanges of entries [start, stop) (a share of the work of judging a large recording)."""
-    entries = document["log"]["entries"]
-    starts = [moment for entry in entries if (moment := _started(entry)) is not None]
-    return _read(entries[start:stop], path, min(starts) if starts else None, start)
+def part(document: Any, path: Path, start: int, stop: int, first: datetime | None) -> Iterator[dict[str, Any]]:
+    """The exchanges of entries [start, stop) (a share of the work of judging a large recording), their `at`
+    counted from `first` (`first_start` of all the entries)."""
+    return _read(document["log"]["entries"][start:stop], path, first, start)
 
 
 def _read(entries: list[Any], path: Path, first: datetime | None, offset: int = 0) -> Iterator[dict[str, Any]]:

@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 import yaml
-from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
+from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit.cli import printable
 from juspay_kit.errors import HarnessError, UsageError

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH
+from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH
 
 from juspay_kit import __version__
 from juspay_kit.errors import UsageError
@@ -81,12 +81,14 @@ def read(path: Path, fmt: str | None = None) -> Recording:
                 f"{path} is not a recording this kit reads: HAR 1.2 (log.entries), a VCR.py cassette "
                 "(interactions) or a juspay-cassette (JSON Lines)"
             )
-    reader = har if fmt == "har" else vcr
-    origin, exchanges = reader.exchanges(document, path)
-    entries = reader.entries(document)
-    return Recording(
-        fmt, path, origin, exchanges, len(entries), lambda start, stop: reader.part(document, path, start, stop)
-    )
+    if fmt == "har":
+        origin, exchanges = har.exchanges(document, path)
+        first = har.first_start(har.entries(document))
+        return Recording(fmt, path, origin, exchanges, len(har.entries(document)),
+                         lambda start, stop: har.part(document, path, start, stop, first))  # fmt: skip
+    origin, exchanges = vcr.exchanges(document, path)
+    return Recording(fmt, path, origin, exchanges, len(vcr.entries(document)),
+                     lambda start, stop: vcr.part(document, path, start, stop))  # fmt: skip
 
 
 def _is_kit(start: bytes) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
+from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit import spec
 from juspay_kit.cli import printable

@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from juspay_visa_agentic_client.guard import MAX_JSON_DEPTH, json_depth
+from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH, json_depth
 
 from juspay_kit.errors import UsageError
 from juspay_kit.proxy.recorded import read_regular

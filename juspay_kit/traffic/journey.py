@@ -22,7 +22,7 @@ from typing import Any
 
 from juspay_kit import api
 from juspay_kit.contract.observe import COUNTERS, TABLE_CASING
-from juspay_kit.contract.probe import RULES, Rule
+from juspay_kit.contract.rules import RULES, Rule
 
 LIMIT_NAMES = {name: (name, table) for name, table in zip(COUNTERS, TABLE_CASING, strict=True)}  # both spellings
 

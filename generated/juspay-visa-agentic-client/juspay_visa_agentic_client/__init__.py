@@ -1,8 +1,14 @@
 """A client library for accessing Juspay VISA Agentic Transactions API"""
 
-from . import exceptions
-from .client import AuthenticatedClient, Client
-from .juspay_client import AsyncJuspayClient, JuspayClient
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from . import exceptions
+    from .client import AuthenticatedClient, Client
+    from .juspay_client import AsyncJuspayClient, JuspayClient
 
 __all__ = (
     "AsyncJuspayClient",
@@ -11,3 +17,27 @@ __all__ = (
     "JuspayClient",
     "exceptions",
 )
+
+# Each name is imported when first used: `limits` (and the kit's commands that only read recordings) then load
+# without httpx.
+_HOMES = {
+    "AsyncJuspayClient": ".juspay_client",
+    "AuthenticatedClient": ".client",
+    "Client": ".client",
+    "JuspayClient": ".juspay_client",
+    "exceptions": ".exceptions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = import_module(home, __name__)
+    value = module if name == "exceptions" else getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
