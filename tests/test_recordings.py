@@ -29,6 +29,7 @@ from juspay_kit.proxy import cassette, har, recorded, recordings
 from juspay_kit.proxy.app import ProxyApp
 from juspay_kit.redact import Redactor
 from juspay_kit.spec import ROOT
+from juspay_kit.traffic import drift
 from tests import broken_servers
 from tests.broken_servers import serve, serve_app
 from tests.commands import run_command
@@ -56,6 +57,38 @@ def test_a_kit_cassette_round_trips_through_har_and_vcr_and_back(tmp_path: Path)
     document = json.loads(chain[1].read_text())["log"]
     assert (document["version"], document["creator"]["name"]) == ("1.2", "juspay-kit")
     assert yaml.safe_load(chain[2].read_text())["version"] == 1
+
+
+HAZARDS = {"a lone surrogate": '"\\ud800"', "a number that is not finite": "1e400", "a number out of range": "9" * 400}
+
+
+@pytest.mark.parametrize("what", list(HAZARDS))
+def test_a_body_no_validator_takes_is_read_as_text_and_drift_names_its_field(tmp_path: Path, what: str) -> None:
+    """Readers keep as `body` only JSON every validator takes, and drift hands that to the checks as parsed: a
+    body holding a hazard is read as text (a HAR's and a kit cassette's alike), and drift names the field."""
+    text = '{"status": "SUCCESS", "response": {"maxOTPRequestsAllowed": ' + HAZARDS[what] + "}}"
+    answer = {"status": 200, "headers": [{"name": "content-type", "value": "application/json"}],
+              "content": {"mimeType": "application/json", "text": text}}  # fmt: skip
+    entry = {
+        "startedDateTime": "2026-12-06T00:00:00.000Z",
+        "time": 1,
+        "response": answer,
+        "request": {"method": "POST", "url": "https://sandbox.juspay.in/initiateVerification", "headers": []},
+    }
+    (tmp_path / "h.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    line = {
+        "seq": 1,
+        "at": 0,
+        "request": {"method": "POST", "path": "/initiateVerification", "query": "", "headers": {}},
+        "response": {"status": 200, "headers": {"content-type": "application/json"}, "body": json.loads(text)},
+    }
+    header = {"format": "juspay-cassette", "version": 1, "upstream": "https://sandbox.juspay.in"}
+    (tmp_path / "h.jsonl").write_text(json.dumps(header) + "\n" + json.dumps(line) + "\n")
+    for path in (tmp_path / "h.har", tmp_path / "h.jsonl"):
+        (read_back,) = exchanges(path)
+        assert "body" not in read_back["response"] and "bodyText" in read_back["response"]
+        findings = drift.drift([recordings.read(path)]).findings
+        assert f"body field /response/maxOTPRequestsAllowed holds {what}" in [f.message for f in findings]
 
 
 def test_a_har_exported_by_chromium_reads_right(tmp_path: Path) -> None:

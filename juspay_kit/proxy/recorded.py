@@ -5,9 +5,10 @@ exchange, 0 when unknown), `startedAt` (ISO 8601 or None), `elapsedMs` (or None)
 {method, path (as sent, a server prefix kept), query (raw), headers (names lower-cased, repeats joined with
 ", "), body | bodyText | bodyBase64}, `response` {status, headers, body...} or None with an `error`, and
 `violations`; plus `origin` (scheme://host[:port] of the request, "" when unknown) and `ref` (where it sits
-in its file: "log.entries[3]", "interactions[3]", "line 7"). A body is `body` when it is JSON (nested at most
-MAX_JSON_DEPTH levels, finite numbers only), `bodyText` when it is other UTF-8 text, else `bodyBase64`; one
-body is at most MAX_BODY_BYTES.
+in its file: "log.entries[3]", "interactions[3]", "line 7"). A body is `body` when it is JSON every validator
+takes (nested at most MAX_JSON_DEPTH levels, no lone surrogate, finite numbers within the float range:
+`schema.hazard` finds nothing, so a judge need not look again), `bodyText` when it is other UTF-8 text, else
+`bodyBase64`; one body is at most MAX_BODY_BYTES.
 
 A fault is a UsageError on one line naming the file and where: "FILE:LINE:COL: not valid JSON: ...", the same
 for YAML, "FILE: log.entries[12].response.status: must be an integer" for a shape.
@@ -24,6 +25,7 @@ import base64
 import binascii
 import functools
 import json
+import math
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -39,6 +41,7 @@ from juspay_kit.cli import printable
 from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy import cassette
 from juspay_kit.redact import Redactor, field_mask, fields_in_text
+from juspay_kit.schema import hazard
 from juspay_kit.spec import MAX_EXPANDED
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # one body of one exchange
@@ -145,10 +148,27 @@ def text_fields(text: str, path: Path, where: str) -> dict[str, Any]:
         return {}
     if json_depth(encoded, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH:
         try:
-            return {"body": _DECODER.decode(text)}
+            body = _DECODER.decode(text)
         except (ValueError, RecursionError):
             pass
+        else:
+            if _plain(text, encoded) or hazard(body) is None:
+                return {"body": body}
     return {"bodyText": text}
+
+
+def _plain(text: str, encoded: bytes) -> bool:
+    """Whether JSON text can only parse into what every validator takes (a non-finite float is refused while
+    parsing): ASCII with no escaped surrogate and no integer past the float range. Cheap: most bodies."""
+    return (
+        len(encoded) == len(text)
+        and ("\\u" not in text or not _ESCAPED_SURROGATE.search(text))
+        and (len(text) < 309 or not _HUGE_INTEGER.search(text))
+    )
+
+
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_HUGE_INTEGER = re.compile(r"\d{309}")
 
 
 def bytes_fields(raw: bytes, path: Path, where: str) -> dict[str, Any]:
@@ -176,7 +196,15 @@ def _not_json(constant: str) -> Any:
     raise ValueError(constant)  # NaN and Infinity are no JSON: such a body is kept as text
 
 
-_DECODER = json.JSONDecoder(parse_constant=_not_json)  # one decoder: building one per body costs as much as decoding
+def _finite(number: str) -> float:
+    value = float(number)
+    if math.isinf(value):  # 1e400: an exponent past the float range; such a body is kept as text
+        raise ValueError(number)
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)  # one decoder: building one per body
+# costs as much as decoding
 
 
 def body_text(fields: dict[str, Any]) -> tuple[str | bytes | None, int]:

@@ -40,6 +40,7 @@ from juspay_kit.errors import UsageError
 from juspay_kit.proxy import cassette, har, vcr
 from juspay_kit.proxy.recorded import Masker, base_origin, decoded, instant, lenient_origin, load_json, load_yaml
 from juspay_kit.redact import Redactor
+from juspay_kit.schema import hazard
 
 FORMATS = ("har", "vcr", "kit")
 SNIFF_BYTES = 64 * 1024  # read to find a kit cassette's header line
@@ -135,17 +136,18 @@ def _kit_exchanges(path: Path, lines: Iterator[tuple[int, dict[str, Any]]], orig
 
 
 def _shallow(part: Any) -> Any:
-    """An exchange's request or response, its JSON body nested past MAX_JSON_DEPTH levels kept as `bodyText`, as
-    the HAR and VCR.py readers keep one (the proxy records a server's answer as it came)."""
+    """An exchange's request or response, its JSON body nested past MAX_JSON_DEPTH levels or holding what no
+    validator takes (`schema.hazard`) kept as `bodyText`, as the HAR and VCR.py readers keep one (the proxy
+    records a server's answer as it came)."""
     body = part.get("body") if isinstance(part, dict) else None
     level, depth = [body] if isinstance(body, dict | list) else [], 0
     while level and depth < MAX_JSON_DEPTH:  # no recursion: the containers one level down, level by level
         level = [item for node in level for item in (node.values() if isinstance(node, dict) else node)
                  if isinstance(item, dict | list)]  # fmt: skip
         depth += 1
-    if not level:
+    if not level and hazard(body) is None:
         return part
-    return {**{k: v for k, v in part.items() if k != "body"}, "bodyText": json.dumps(body, ensure_ascii=False)}
+    return {**{k: v for k, v in part.items() if k != "body"}, "bodyText": json.dumps(body)}  # a surrogate escaped
 
 
 def _kit_problem(record: dict[str, Any]) -> str | None:

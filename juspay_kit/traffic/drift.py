@@ -31,7 +31,6 @@ from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
 from juspay_kit.redact import Redactor
-from juspay_kit.schema import hazard
 from juspay_kit.traffic import journey
 from juspay_kit.traffic.coverage import Coverage
 
@@ -169,15 +168,14 @@ class Judge:
         self._auth_seen = self._auth_seen or "authorization" in headers
         method = str(request.get("method", "")).upper()
         sent_body, answer_body = request.get("body"), response.get("body")
-        safe = hazard(sent_body) is None and hazard(answer_body) is None  # once per body, for every check below
-        x = self.checker.exchange(method, path, headers, b"" if safe and "body" in request else body_bytes(request))
-        if safe:
-            x.preparsed(sent_body if "body" in request else None, answer_body if "body" in response else None)
+        # a recording's `body` is JSON every validator takes (recorded.py): the checks take it as parsed
+        x = self.checker.exchange(method, path, headers, b"" if "body" in request else body_bytes(request))
+        x.preparsed(sent_body if "body" in request else None, answer_body if "body" in response else None)
         sent = [v for v in self.checker.request(x) if not self._masked(v, request.get("body"))]
         x.sent = [v for v in x.sent if v in sent]
         answer_headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         status = int(response.get("status", 0))
-        answer_raw = b"" if safe and "body" in response else body_bytes(response)
+        answer_raw = b"" if "body" in response else body_bytes(response)
         found = sent + [
             v
             for v in self.checker.response(x, status, answer_headers, answer_raw)
@@ -196,7 +194,7 @@ class Judge:
             return
         payload, why = x.answer_json()
         answer = payload if why is None else None
-        self.observations.record(operation, status, answer, negative_body=bool(sent), checked=safe,
+        self.observations.record(operation, status, answer, negative_body=bool(sent), checked=True,
                                  merchant_header=headers.get("x-merchantid"), request_body=sent_body)  # fmt: skip
         self.steps.append(journey.Step.slim(operation, sent_body, status, answer, ref, headers.get("x-merchantid", "")))
         self._coverage.add(operation, status, sent_body, answer, self.facts.refusal_code(answer))
