@@ -84,11 +84,16 @@ class Api:
             found[operation.refusal.envelope_inferred or operation.refusal.envelope] = operation.refusal.envelope
         return found
 
+    @functools.cached_property
+    def code_fields(self) -> tuple[str, ...]:
+        """The fields the operations' refusal envelopes keep their code in, each once."""
+        return tuple(dict.fromkeys(op.refusal.code_field for op in self.operations.values()))
+
     def refusal_code(self, body: Any) -> str | None:
         """The refusal code a parsed answer carries: an operation's code field, else the error envelope's code."""
         if not isinstance(body, dict):
             return None
-        for field_name in dict.fromkeys(op.refusal.code_field for op in self.operations.values()):
+        for field_name in self.code_fields:
             if isinstance(body.get(field_name), str):
                 return str(body[field_name])
         node: Any = body

@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> NoReturn:
-    run(main)
+    run(main, hard_exit=True)
 
 
 if __name__ == "__main__":

@@ -132,9 +132,10 @@ class Observations:
         for name, (marker, kinds) in self._fields_of(operation.operation_id).items():
             if name not in body:
                 self.evidence[marker].add(False, f"{operation.operation_id} 200: no {name} in the answer")
-            else:
-                ok = kind(body[name]).replace("numeric_string", "string") in kinds
-                self.evidence[marker].add(ok, f"{operation.operation_id} 200: {name} is {kind(body[name])}")
+                continue
+            found = kind(body[name])
+            ok = found.replace("numeric_string", "string") in kinds
+            self.evidence[marker].add(ok, "" if ok else f"{operation.operation_id} 200: {name} is {found}")
 
     def _fields_of(self, operation_id: str) -> dict[str, tuple[str, set[str]]]:
         """name -> (x-inferred id, JSON types) of the named, inferred fields of an operation's 200 answer."""

@@ -41,7 +41,7 @@ from juspay_kit.cli import printable
 from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy import cassette
 from juspay_kit.redact import Redactor, field_mask, fields_in_text
-from juspay_kit.schema import hazard
+from juspay_kit.schema import FLOAT_MAX, hazard
 from juspay_kit.spec import MAX_EXPANDED
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # one body of one exchange
@@ -158,17 +158,12 @@ def text_fields(text: str, path: Path, where: str) -> dict[str, Any]:
 
 
 def _plain(text: str, encoded: bytes) -> bool:
-    """Whether JSON text can only parse into what every validator takes (a non-finite float is refused while
-    parsing): ASCII with no escaped surrogate and no integer past the float range. Cheap: most bodies."""
-    return (
-        len(encoded) == len(text)
-        and ("\\u" not in text or not _ESCAPED_SURROGATE.search(text))
-        and (len(text) < 309 or not _HUGE_INTEGER.search(text))
-    )
+    """Whether JSON text can only parse into what every validator takes (numbers past the float range are refused
+    while parsing): ASCII with no escaped surrogate. Cheap: most bodies."""
+    return len(encoded) == len(text) and ("\\u" not in text or not _ESCAPED_SURROGATE.search(text))
 
 
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-_HUGE_INTEGER = re.compile(r"\d{309}")
 
 
 def bytes_fields(raw: bytes, path: Path, where: str) -> dict[str, Any]:
@@ -203,8 +198,15 @@ def _finite(number: str) -> float:
     return value
 
 
-_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)  # one decoder: building one per body
-# costs as much as decoding
+def _in_float_range(number: str) -> int:
+    value = int(number)
+    if abs(value) > FLOAT_MAX:  # no validator or float arithmetic takes it; such a body is kept as text
+        raise ValueError(number)
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite, parse_int=_in_float_range)  # one
+# decoder: building one per body costs as much as decoding
 
 
 def body_text(fields: dict[str, Any]) -> tuple[str | bytes | None, int]:
