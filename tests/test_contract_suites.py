@@ -82,7 +82,7 @@ def test_make_test_runs_the_fuzz_suite_for_every_operation() -> None:
     422) fails the fuzz suite: every operation's item runs, none shares another's node id."""
     with serve(rewrite(_undocumented_status_on_validate_otp)) as url:
         result = run_suite(url, "-n", "2", "--dist", "loadgroup", "contract_tests/test_fuzz.py",
-                           extra_env={"HYPOTHESIS_PROFILE": "fail-fast", "JUSPAY_PHASES": "fuzzing"})  # fmt: skip
+                           extra_env={"HYPOTHESIS_PROFILE": "fail-fast", "JUSPAY_PHASES": "coverage"})  # fmt: skip
     assert result.returncode == 1, result.stdout[-3000:]
     assert failed_tests(result.junit) == {"test_validate_otp_conforms": "failure"}  # type: ignore[attr-defined]
     assert FAILURE_TITLES["status_code_conformance"] in result.stdout, result.stdout[-3000:]

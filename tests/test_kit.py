@@ -153,12 +153,13 @@ def test_the_slim_kit_installs_at_its_lowest_versions_on_a_newer_python(wheels: 
     if python is None:
         pytest.skip("no Python 3.12 or 3.13 on this machine")
     env = tmp_path / "venv"
-    subprocess.run([python, "-m", "venv", str(env)], check=True, timeout=120)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)  # the dev pip installs
     (tmp_path / "lowest.txt").write_text(lowest_constraints())
     kit_wheel = next(str(w) for w in wheels if w.name.startswith("juspay_visa_agentic_kit"))
     installed = subprocess.run(  # no bytecode compilation: the test imports a fraction of what it installs
-        [str(env / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-compile",
-         "--find-links", str(wheels[0].parent), "-c", str(tmp_path / "lowest.txt"), kit_wheel, "pytest==9.2.0"],
+        [sys.executable, "-m", "pip", "--python", str(env / "bin" / "python"), "install", "-q",
+         "--disable-pip-version-check", "--no-compile", "--find-links", str(wheels[0].parent),
+         "-c", str(tmp_path / "lowest.txt"), kit_wheel, "pytest==9.2.0"],
         capture_output=True, text=True, timeout=400,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr[-2000:]
