@@ -112,6 +112,24 @@ def key_forms(api_key: str) -> tuple[str, ...]:
     )
 
 
+def secrets_in(data: Any) -> list[str]:
+    """The values of the fields the spec marks secret (OTPs, payment credentials) in parsed JSON, at any depth
+    (walked without recursion, descending only into objects and arrays)."""
+    found = []
+    stack = [data] if isinstance(data, (dict, list)) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, (dict, list)))
+            continue
+        for key, item in node.items():
+            if isinstance(item, (dict, list)):
+                stack.append(item)
+            elif field_mask(str(key)) is not None and isinstance(item, (str, int)) and not isinstance(item, bool):
+                found.append(str(item))
+    return found
+
+
 class Redactor:
     """Replaces every learned secret, and any PIECE-long piece of a key or long OTP, with a mask."""
 
@@ -143,19 +161,9 @@ class Redactor:
             self._learn("secret:" + value, (value,))
 
     def learn(self, data: Any) -> None:
-        """Learn every OTP and credential that parsed JSON carries in a field the spec marks secret, at any depth
-        (walked without recursion, descending only into objects and arrays)."""
-        stack = [data] if isinstance(data, dict | list) else []
-        while stack:
-            node = stack.pop()
-            if isinstance(node, list):
-                stack.extend(item for item in node if isinstance(item, dict | list))
-                continue
-            for key, item in node.items():
-                if isinstance(item, dict | list):
-                    stack.append(item)
-                elif isinstance(item, str | int) and not isinstance(item, bool) and field_mask(str(key)) is not None:
-                    self.add_secret(str(item))
+        """Learn every OTP and credential that parsed JSON carries in a field the spec marks secret (`secrets_in`)."""
+        for value in secrets_in(data):
+            self.add_secret(value)
 
     def learned(self) -> list[str]:
         """What was learned, oldest first, for another redactor to `relearn` (a process judging part of a

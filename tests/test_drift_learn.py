@@ -258,6 +258,17 @@ def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it
     assert set(alone.redactor.learned()) == set(shared.redactor.learned())  # every share's secrets mask the reports
 
 
+def test_the_key_and_the_newest_credentials_stay_masked_after_thousands_of_journeys() -> None:
+    """A redactor keeps the newest 1,000 secrets: the key, learned at the first exchange, was forgotten once a
+    recording's answers had carried 1,000 credentials more, and any report text holding it went out unmasked."""
+    fetch = SAMPLES["fetchPaymentCredentials"]
+    answers = [{**fetch, "tokenNumber": f"4{n:015d}", "cryptogram": f"cr{n:012d}"} for n in range(1100)]
+    judge = drift.Judge()
+    judge.recording(recording(*(exchange("fetchPaymentCredentials", answer=a, n=n) for n, a in enumerate(answers))))
+    masked = judge.redactor.text(f"{KEY} {answers[-1]['tokenNumber']} {answers[-1]['cryptogram']}")
+    assert KEY not in masked and "4000000000001099" not in masked and "cr000000001099" not in masked, masked
+
+
 def test_counters_are_learned_only_when_the_sandbox_always_sends_the_field_tables_form() -> None:
     table = {"MaxOTPVerificationAllowed": "3", "MaxOTPRequestsAllowed": "3", "CodeExpiration": "5"}
     sample = SAMPLES["triggerOtp"]

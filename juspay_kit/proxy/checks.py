@@ -142,18 +142,22 @@ def known_operation(x: Exchange) -> Iterator[Violation]:
 
 @request_check
 def basic_auth(x: Exchange) -> Iterator[Violation]:
-    value = x.headers.get("authorization")
+    problem = _basic_problem(x.headers.get("authorization"))
+    if problem:
+        yield Violation("basic_auth", REQUEST, "Authorization", problem)
+
+
+@functools.lru_cache(maxsize=256)  # a client sends the same few values again and again; kept in memory only
+def _basic_problem(value: str | None) -> str | None:
     credential = basic_credential(value)
     decoded = decode_credential(credential) if credential is not None else None
     if value is None:
-        problem = "no Authorization header"
-    elif credential is None:
-        problem = "Authorization does not use the Basic scheme"
-    elif decoded is None or not _utf8(decoded):
-        problem = "Basic credential is not base64 of key:password"
-    else:
-        return
-    yield Violation("basic_auth", REQUEST, "Authorization", problem)
+        return "no Authorization header"
+    if credential is None:
+        return "Authorization does not use the Basic scheme"
+    if decoded is None or not _utf8(decoded):
+        return "Basic credential is not base64 of key:password"
+    return None
 
 
 def _utf8(raw: bytes) -> bool:

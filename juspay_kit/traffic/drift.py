@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ from juspay_kit.proxy.cassette import body_bytes, learn_secrets
 from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
-from juspay_kit.redact import Redactor
+from juspay_kit.redact import MAX_SECRET_CHARS, MAX_SECRETS, Redactor, secrets_in
 from juspay_kit.traffic import journey
 from juspay_kit.traffic.coverage import Coverage
 
@@ -113,7 +114,8 @@ class Judge:
         self.facts = api.load(self.document) if document is not None else api.shared()
         self.checker = ExchangeChecker(document)
         self.observations = Observations(document)
-        self.redactor = Redactor()
+        self._redactor = Redactor()
+        self._queued: OrderedDict[str, None] = OrderedDict()  # secrets seen, newest last, not yet taught (`redactor`)
         self.result = Drift()
         self.steps: list[journey.Step] = []
         self._grouped: dict[tuple[str, str, str, str, str], Finding] = {}
@@ -139,6 +141,18 @@ class Judge:
             self.result.exchanges += 1
             self.exchange(exchange, ref_of(recording, exchange))
 
+    @property
+    def redactor(self) -> Redactor:
+        """The redactor, taught every secret seen so far. A body's OTPs and credentials are queued as they come and
+        taught here, the newest MAX_SECRETS of them (all a redactor keeps): a recording of many journeys holds
+        thousands, and teaching each as it came cost more than judging. The keys are taught again last, so that
+        they are the last a redactor would forget."""
+        if self._queued:
+            keys = [name for name in self._redactor.learned() if name.startswith("key:")]
+            self._redactor.relearn(["secret:" + value for value in self._queued] + keys)
+            self._queued.clear()
+        return self._redactor
+
     def secrets(self, exchange: dict[str, Any]) -> dict[str, str]:
         """Learn the secrets an exchange carries (its key, OTPs, credentials in either body); its request headers,
         lower-cased, a credential masked on record standing as Basic (its value is not known, nor a secret)."""
@@ -147,12 +161,17 @@ class Judge:
         if MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")):
             headers["authorization"] = "Basic " + api.encode_basic("masked")
         elif headers.get("authorization") not in self._keys_seen or "x-api-key" in headers or "api-key" in headers:
-            learn_secrets(self.redactor, headers)
+            learn_secrets(self._redactor, headers)
             if len(self._keys_seen) < 1000:
                 self._keys_seen.add(headers.get("authorization", ""))
-        self.redactor.learn(request.get("body"))
-        if isinstance(response, dict):
-            self.redactor.learn(response.get("body"))
+        queued = self._queued
+        answer = response.get("body") if isinstance(response, dict) else None
+        for value in secrets_in(request.get("body")) + secrets_in(answer):
+            value = value[:MAX_SECRET_CHARS]  # as the redactor would keep it: a hostile body holds no more
+            queued[value] = None
+            queued.move_to_end(value)
+            if len(queued) > MAX_SECRETS:
+                queued.popitem(last=False)
         return headers
 
     def exchange(self, exchange: dict[str, Any], ref: str) -> None:
@@ -227,7 +246,8 @@ class Judge:
     def state(self) -> dict[str, Any]:
         """What this judge has seen, as plain data."""
         return {"exchanges": self.result.exchanges, "judged": self.result.judged, "outside": self.result.outside,
-                "unanswered": self.result.unanswered, "grouped": self._grouped, "steps": self.steps,
+                "unanswered": self.result.unanswered, "grouped": self._grouped,
+                "steps": [step.as_tuple() for step in self.steps],  # tuples: handed over in half the time
                 "observations": self.observations.counts(), "coverage": self._coverage.counts(),
                 "secrets": self.redactor.learned(), "auth": self._auth_seen, "dropped": self._dropped}  # fmt: skip
 
@@ -244,7 +264,7 @@ class Judge:
                 self._grouped[key] = theirs
             else:
                 self._dropped += theirs.count
-        self.steps += state["steps"]
+        self.steps += [journey.Step(*step) for step in state["steps"]]
         self.observations.absorb(state["observations"])
         self._coverage.absorb(state["coverage"])
         self.redactor.relearn(state["secrets"])

@@ -45,6 +45,10 @@ class Step:
         sent = {k: request[k] for k in IDS if isinstance(request, dict) and isinstance(request.get(k), str)}
         return cls(operation, sent, status, _plain(answer), ref, merchant)
 
+    def as_tuple(self) -> tuple[str, Any, int, Any, str, str]:
+        """Its fields in order (`Step(*fields)` builds it again): pickled in a fraction of the dataclass's time."""
+        return self.operation, self.request, self.status, self.answer, self.ref, self.merchant
+
     def accepted(self, facts: api.Api) -> bool:
         operation = facts.get(self.operation)
         return 200 <= self.status < 300 and (operation is None or operation.is_success(self.answer))
