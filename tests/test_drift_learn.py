@@ -252,7 +252,7 @@ def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it
     har = build_har(tmp_path / "t.har", 118)  # journeys of five, cut by the shares (39, 78); planted at 0 and 100
     alone, shared = drift.Judge(server=SERVER), drift.Judge(server=SERVER)
     alone.recording(read(har))
-    shared.parallel(read(har), 3)
+    shared.parallel(lambda: read(har), 3)
     one, three = alone.finish().as_dict(), shared.finish().as_dict()
     assert one["failures"] > 0 and one == three
     assert set(alone.redactor.learned()) == set(shared.redactor.learned())  # every share's secrets mask the reports

@@ -10,6 +10,7 @@ drift.md, drift-junit.xml and drift.sarif (GitHub code scanning); secrets masked
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
@@ -42,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="processes that judge a large HAR or VCR file (default: the CPUs, at most 4)")  # fmt: skip
     args = parser.parse_args(argv)
     from juspay_kit.contract.report import prepare
-    from juspay_kit.proxy.recordings import read
+    from juspay_kit.proxy.recordings import read, whole
     from juspay_kit.traffic import drift, report
     from juspay_kit.traffic.compare import compare, read_report
 
@@ -52,11 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()  # a run that ends when judged: the recording's many small objects make no cycles to collect, and
     # the collector would walk them again and again (0.2 s of 2 on 20,000 exchanges)
     for path in args.recordings:
-        recording = read(path, recording_format(args))
-        if args.jobs > 1 and recording.part is not None and recording.size >= drift.PARALLEL_FROM:
-            judge.parallel(recording, args.jobs)
+        fmt = recording_format(args)
+        raw = whole(path, fmt) if args.jobs > 1 else None  # read once, parsed by each process that shares it
+        if raw is not None and len(raw) >= drift.PARALLEL_BYTES:
+            judge.parallel(functools.partial(read, path, fmt, raw), args.jobs)
         else:
-            judge.recording(recording)
+            judge.recording(read(path, fmt, raw))
     result = judge.finish()
     if problems is not None:
         result.redocly = compare(problems, result)

@@ -58,19 +58,12 @@ class Recording:
     part: Callable[[int, int], Iterator[dict[str, Any]]] | None = None  # the exchanges of entries [start, stop)
 
 
-def read(path: Path, fmt: str | None = None) -> Recording:
-    """The recording at `path`, its format found from the file unless `fmt` forces it."""
-    if fmt is not None and fmt not in FORMATS:
-        raise UsageError(f"unknown recording format {fmt!r}: this kit reads {', '.join(FORMATS)}")
-    if fmt == "kit":
+def read(path: Path, fmt: str | None = None, raw: bytes | None = None) -> Recording:
+    """The recording at `path`, its format found from the file unless `fmt` forces it. `raw`: the file's bytes
+    as `whole` read them (processes that share a recording read it once, and each parses it)."""
+    raw = whole(path, fmt) if raw is None else raw
+    if raw is None:
         return _kit(path)
-    with cassette.open_regular(path, _WHAT) as file:
-        raw = file.read(SNIFF_BYTES)
-        if fmt is None and _is_kit(raw):
-            return _kit(path)
-        raw += file.read(cassette.MAX_CASSETTE_BYTES + 1 - len(raw))
-    if len(raw) > cassette.MAX_CASSETTE_BYTES:
-        raise UsageError(f"{path} is larger than {cassette.MAX_CASSETTE_BYTES} bytes; not a {_WHAT} this kit reads")
     text = decoded(raw, path)
     del raw
     document = load_json(text, path) if text.lstrip().startswith(("{", "[")) else load_yaml(text, path)
@@ -90,6 +83,22 @@ def read(path: Path, fmt: str | None = None) -> Recording:
     origin, exchanges = vcr.exchanges(document, path)
     return Recording(fmt, path, origin, exchanges, len(vcr.entries(document)),
                      lambda start, stop: vcr.part(document, path, start, stop))  # fmt: skip
+
+
+def whole(path: Path, fmt: str | None = None) -> bytes | None:
+    """The bytes of a HAR or VCR.py file (at most MAX_CASSETTE_BYTES); None for a kit cassette, which is streamed."""
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"unknown recording format {fmt!r}: this kit reads {', '.join(FORMATS)}")
+    if fmt == "kit":
+        return None
+    with cassette.open_regular(path, _WHAT) as file:
+        raw = file.read(SNIFF_BYTES)
+        if fmt is None and _is_kit(raw):
+            return None
+        raw += file.read(cassette.MAX_CASSETTE_BYTES + 1 - len(raw))
+    if len(raw) > cassette.MAX_CASSETTE_BYTES:
+        raise UsageError(f"{path} is larger than {cassette.MAX_CASSETTE_BYTES} bytes; not a {_WHAT} this kit reads")
+    return raw
 
 
 def _is_kit(start: bytes) -> bool:

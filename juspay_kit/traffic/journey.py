@@ -42,7 +42,7 @@ class Step:
     def slim(cls, operation: str, request: Any, status: int, answer: Any, ref: str, merchant: str = "") -> Step:
         """A step holding only what the rules read: the request's identifiers, the answer's plain values and
         its `response` object's (the limits); small to keep for a whole recording, and to hand between processes."""
-        sent = {k: request[k] for k in IDS if isinstance(request, dict) and isinstance(request.get(k), str)}
+        sent = {k: v for k in IDS if isinstance(v := request.get(k), str)} if isinstance(request, dict) else {}
         return cls(operation, sent, status, _plain(answer), ref, merchant)
 
     def as_tuple(self) -> tuple[str, Any, int, Any, str, str]:
@@ -61,10 +61,13 @@ class Step:
 IDS = ("tokenReference", "clientReferenceId", "vProvisionedTokenId")
 
 
+_PLAIN = (str, int, float, bool, type(None))  # a tuple: isinstance takes it faster than a union
+
+
 def _plain(answer: Any, depth: int = 0) -> Any:
     if not isinstance(answer, dict):
         return None
-    kept: dict[str, Any] = {k: v for k, v in answer.items() if isinstance(v, str | int | float | bool) or v is None}
+    kept: dict[str, Any] = {k: v for k, v in answer.items() if isinstance(v, _PLAIN)}
     if depth == 0 and isinstance(answer.get("response"), dict):
         kept["response"] = _plain(answer["response"], 1)
     return kept
