@@ -91,6 +91,21 @@ def test_a_body_no_validator_takes_is_read_as_text_and_drift_names_its_field(tmp
         assert f"body field /response/maxOTPRequestsAllowed holds {what}" in [f.message for f in findings]
 
 
+@pytest.mark.parametrize(
+    ("starts", "ats"),
+    [
+        (["2026-12-06T10:00:01.500Z", "2026-12-06T10:00:00.000Z"], [1.5, 0]),  # one layout: the least text is first
+        (["2026-12-06T10:00:00.000Z", "2026-12-06T10:30:00.000+01:00"], [1800, 0]),  # another zone: parsed, earlier
+        (["2026-12-06T09:00:00Z", "20261206T080000Z"], [3600, 0]),  # another layout: the least text is not first
+    ],
+)
+def test_each_exchange_is_timed_from_the_earliest_start(tmp_path: Path, starts: list[str], ats: list[float]) -> None:
+    request = {"method": "POST", "url": "https://sandbox.juspay.in/initiateVerification", "headers": []}
+    entries = [{"startedDateTime": start, "time": 1, "request": request, "response": None} for start in starts]
+    (tmp_path / "t.har").write_text(json.dumps({"log": {"version": "1.2", "entries": entries}}))
+    assert [e["at"] for e in exchanges(tmp_path / "t.har")] == ats
+
+
 def test_a_har_exported_by_chromium_reads_right(tmp_path: Path) -> None:
     (path := tmp_path / "devtools.har").write_text(json.dumps(chromium(), indent=2))
     recording = recordings.read(path)

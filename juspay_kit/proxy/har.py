@@ -20,6 +20,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter
@@ -56,6 +57,7 @@ CREATOR = {"name": "juspay-kit", "version": __version__}
 SIGNATURE = b'{"log":{"version":"1.2","creator":{"name":"juspay-kit",'  # how a HAR this kit wrote begins
 CLOSING = b"\n]}}\n"  # and ends, after every write
 EPOCH = "1970-01-01T00:00:00.000Z"  # startedDateTime of an exchange recorded without one (VCR.py keeps none)
+_UTC_LAYOUT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")  # digits in fixed places: text order is time order
 _NOT_HTTP = {"ws", "wss", "data", "blob", "about", "chrome-extension", "moz-extension"}
 _OWN = ("seq", "at", "operation", "violations", "error")
 LOCK_WAIT = 0.5  # seconds a write waits for another recorder's lock on the file; then recording stops
@@ -80,7 +82,13 @@ def _all(entries: list[Any], path: Path) -> Iterator[dict[str, Any]]:
 
 
 def first_start(entries: list[Any]) -> datetime | None:
-    """The earliest startedDateTime among the entries: each exchange's `at` counts from it."""
+    """The earliest startedDateTime among the entries: each exchange's `at` counts from it. When every entry
+    gives one in UTC in one layout ("2026-12-06T10:00:00.000Z", as browsers and mitmproxy write them), the
+    earliest is the least in text order, and only it is parsed."""
+    texts = [entry.get("startedDateTime") if isinstance(entry, dict) else None for entry in entries]
+    layout = texts[0] if texts and isinstance(texts[0], str) else ""
+    if layout and all(isinstance(t, str) and len(t) == len(layout) and _UTC_LAYOUT.fullmatch(t) for t in texts):
+        return _started({"startedDateTime": min(str(t) for t in texts)})
     starts = [moment for entry in entries if (moment := _started(entry)) is not None]
     return min(starts) if starts else None
 

@@ -277,8 +277,13 @@ def base_origin(upstream: Any) -> str:
 
 def lenient_origin(url: Any) -> str:
     """The origin of a URL, or "" when it has none."""
+    return _lenient_origin(url) if isinstance(url, str) else ""
+
+
+@functools.lru_cache(maxsize=1024)  # an API's URLs are a few, recorded thousands of times
+def _lenient_origin(url: str) -> str:
     try:
-        parts = urlsplit(url) if isinstance(url, str) else None
+        parts = urlsplit(url)
         return origin_of(parts) if parts is not None and parts.scheme in _DEFAULT_PORTS and parts.hostname else ""
     except ValueError:
         return ""

@@ -22,6 +22,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -130,6 +132,8 @@ class Judge:
         self._keys_seen: set[str] = set()  # Authorization values already learned (each once, at most 1,000)
         self._secret_fields = self.facts.otp_fields | self.facts.credential_fields
         self._open_fields = api.open_answers(self.document)
+        self._workers: list[BaseProcess] = []  # forked by `parallel`, done, joined in `finish`
+        self._parsed: Recording | None = None
 
     def recording(self, recording: Recording) -> None:
         start = self.result.exchanges
@@ -230,19 +234,30 @@ class Judge:
         and judges a contiguous share of its entries, this one the first; the workers' findings, steps,
         observations, coverage and secrets are then added in order, so the result is the one a single process
         gives. A recording of fewer than PARALLEL_FROM entries (or a kit cassette) is judged here alone."""
-        global _SHARE
+        context = multiprocessing.get_context("fork")
         start = self.result.exchanges
-        _SHARE = (self, load, jobs)
+        workers = []
         try:
-            with multiprocessing.get_context("fork").Pool(jobs - 1) as pool:
-                pending = pool.map_async(_judge_share, range(1, jobs))
-                recording = load()
-                self.each(recording, _share(recording, 0, jobs))
-                states = pending.get()
+            for index in range(1, jobs):
+                receiver, sender = context.Pipe(duplex=False)
+                worker = context.Process(target=_judge_share, args=(self, load, index, jobs, sender), daemon=True)
+                worker.start()
+                sender.close()
+                workers.append((worker, receiver))
+            recording = load()
+            self.each(recording, _share(recording, 0, jobs))
+            states = [_received(receiver) for _, receiver in workers]
+        except BaseException:
+            for worker, _ in workers:
+                worker.kill()
+            raise
         finally:
-            _SHARE = None
+            for worker, receiver in workers:
+                receiver.close()
+                self._workers.append(worker)  # joined in `finish`: meanwhile the system takes its memory back
+        self._parsed = recording  # freed with the judge, not object by object before the reports are written
         for state in states:
-            if isinstance(state, HarnessError):
+            if isinstance(state, BaseException):
                 raise state
             self.absorb(state)
         self.result.sources.append(
@@ -324,6 +339,9 @@ class Judge:
 
     def finish(self) -> Drift:
         result = self.result
+        for worker in self._workers:
+            worker.join()
+        self._workers.clear()
         if result.judged and not self._auth_seen:
             self._drop("basic_auth")
             self._drop("ignored_auth")
@@ -360,20 +378,28 @@ class Judge:
         self._grouped = {key: found for key, found in self._grouped.items() if found.check != check}
 
 
-_SHARE: tuple[Judge, Callable[[], Recording], int] | None = None  # what forked workers read
-
-
-def _judge_share(index: int) -> dict[str, Any] | HarnessError:
-    """In a worker: a fresh judge over one share of the recording; its state, or the fault it met."""
-    assert _SHARE is not None
-    parent, load, jobs = _SHARE
-    judge = Judge(parent.custom, parent.server)
+def _judge_share(parent: Judge, load: Callable[[], Recording], index: int, jobs: int, sender: Connection) -> None:
+    """In a forked worker: a fresh judge over one share of the recording; sends its state, or the fault it met
+    (a bug as its name only, which the parent reports on one line as its own)."""
     try:
+        judge = Judge(parent.custom, parent.server)
         recording = load()
         judge.each(recording, _share(recording, index, jobs))
+        sender.send(judge.state())
     except HarnessError as error:
-        return error
-    return judge.state()
+        sender.send(error)
+    except BaseException as error:  # noqa: BLE001 - the worker's bug is the parent's to report
+        sender.send(RuntimeError(type(error).__name__))
+    finally:
+        sender.close()
+
+
+def _received(receiver: Connection) -> dict[str, Any] | BaseException:
+    try:
+        state: dict[str, Any] | BaseException = receiver.recv()
+    except EOFError:
+        return UsageError("a process judging a share of the recording ended without its result (out of memory?)")
+    return state
 
 
 def _share(recording: Recording, index: int, jobs: int) -> Iterator[dict[str, Any]]:
