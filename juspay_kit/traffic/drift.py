@@ -225,7 +225,9 @@ class Judge:
         answer = payload if why is None else None
         self.observations.record(operation, status, answer, negative_body=bool(sent), checked=True,
                                  merchant_header=headers.get("x-merchantid"), request_body=sent_body)  # fmt: skip
-        self.steps.append(journey.Step.slim(operation, sent_body, status, answer, ref, headers.get("x-merchantid", "")))
+        success = x.operation.facts.success_field
+        self.steps.append(journey.Step.slim(operation, sent_body, status, answer, ref, headers.get("x-merchantid", ""),
+                                            success))  # fmt: skip
         self._coverage.add(operation, status, sent_body, answer, self.facts.refusal_code(answer))
 
     def parallel(self, load: Callable[[], Recording], jobs: int) -> None:

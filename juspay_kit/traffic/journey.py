@@ -39,11 +39,14 @@ class Step:
     merchant: str = ""
 
     @classmethod
-    def slim(cls, operation: str, request: Any, status: int, answer: Any, ref: str, merchant: str = "") -> Step:
-        """A step holding only what the rules read: the request's identifiers, the answer's plain values and
-        its `response` object's (the limits); small to keep for a whole recording, and to hand between processes."""
+    def slim(
+        cls, operation: str, request: Any, status: int, answer: Any, ref: str, merchant: str = "", success: str = ""
+    ) -> Step:
+        """A step holding only what the rules read: the request's identifiers; of the answer, its `success` field,
+        the identifiers Provision answers and the plain values of its `response` object (the limits). Small to
+        keep for a whole recording, and to hand between processes; no credential an answer carried."""
         sent = {k: v for k in IDS if isinstance(v := request.get(k), str)} if isinstance(request, dict) else {}
-        return cls(operation, sent, status, _plain(answer), ref, merchant)
+        return cls(operation, sent, status, _plain(answer, (success, *ANSWERED)), ref, merchant)
 
     def as_tuple(self) -> tuple[str, Any, int, Any, str, str]:
         """Its fields in order (`Step(*fields)` builds it again): pickled in a fraction of the dataclass's time."""
@@ -61,15 +64,16 @@ class Step:
 IDS = ("tokenReference", "clientReferenceId", "vProvisionedTokenId")
 
 
+ANSWERED = ("vProvisionedTokenId", "tokenReference")  # what Provision answers and later steps name
 _PLAIN = (str, int, float, bool, type(None))  # a tuple: isinstance takes it faster than a union
 
 
-def _plain(answer: Any, depth: int = 0) -> Any:
+def _plain(answer: Any, names: tuple[str, ...]) -> Any:
     if not isinstance(answer, dict):
         return None
-    kept: dict[str, Any] = {k: v for k, v in answer.items() if isinstance(v, _PLAIN)}
-    if depth == 0 and isinstance(answer.get("response"), dict):
-        kept["response"] = _plain(answer["response"], 1)
+    kept: dict[str, Any] = {k: answer[k] for k in names if k in answer and isinstance(answer[k], _PLAIN)}
+    if isinstance(limits := answer.get("response"), dict):
+        kept["response"] = {k: v for k, v in limits.items() if isinstance(v, _PLAIN)}
     return kept
 
 
