@@ -257,15 +257,24 @@ def split_url(url: Any, path: Path, where: str) -> tuple[str, str, str]:
     """(origin, path, query) of an absolute http(s) URL; the path exactly as sent."""
     if not isinstance(url, str):
         raise fault(path, where, "must be a string")
+    split = _split(url)
+    if isinstance(split, str):
+        raise fault(path, where, split)
+    return split
+
+
+@functools.lru_cache(maxsize=1024)  # an API's URLs are a few, recorded thousands of times
+def _split(url: str) -> tuple[str, str, str] | str:
+    """(origin, path, query), or what is wrong with the URL."""
     try:
         parts = urlsplit(url)
         origin = origin_of(parts)
     except ValueError:
-        raise fault(path, where, "is not a URL") from None
+        return "is not a URL"
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
-        raise fault(path, where, "must be an http(s) URL with a host")
+        return "must be an http(s) URL with a host"
     if not parts.path.startswith("/"):
-        raise fault(path, where, "has no path")
+        return "has no path"
     return origin, parts.path, parts.query
 
 
