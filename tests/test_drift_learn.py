@@ -248,11 +248,12 @@ def test_an_undocumented_status_and_a_refusal_no_envelope_matches_are_learned_as
 def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it(tmp_path: Path) -> None:
     from juspay_kit.bench.drift import SERVER, build_har
     from juspay_kit.proxy.recordings import read
+    from juspay_kit.traffic import shares
 
     har = build_har(tmp_path / "t.har", 118)  # journeys of five, cut by the shares (39, 78); planted at 0 and 100
     alone, shared = drift.Judge(server=SERVER), drift.Judge(server=SERVER)
     alone.recording(read(har))
-    shared.parallel(lambda: read(har), 3)
+    shares.judge(shared, lambda: read(har), 3)
     one, three = alone.finish().as_dict(), shared.finish().as_dict()
     assert one["failures"] > 0 and one == three
     assert set(alone.redactor.learned()) == set(shared.redactor.learned())  # every share's secrets mask the reports

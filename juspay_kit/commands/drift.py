@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from juspay_kit.contract.report import prepare
     from juspay_kit.proxy.recordings import read, whole
-    from juspay_kit.traffic import drift, report
+    from juspay_kit.traffic import drift, report, shares
     from juspay_kit.traffic.compare import compare, read_report
 
     judge = drift.Judge(server=args.server)  # a bad --server is refused here, before anything is written
@@ -55,8 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for path in args.recordings:
         fmt = recording_format(args)
         raw = whole(path, fmt) if args.jobs > 1 else None  # read once, parsed by each process that shares it
-        if raw is not None and len(raw) >= drift.PARALLEL_BYTES:
-            judge.parallel(functools.partial(read, path, fmt, raw), args.jobs)
+        if raw is not None and len(raw) >= shares.PARALLEL_BYTES:
+            shares.judge(judge, functools.partial(read, path, fmt, raw), args.jobs)
         else:
             judge.recording(read(path, fmt, raw))
     result = judge.finish()

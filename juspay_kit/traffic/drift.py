@@ -17,19 +17,17 @@ through a redactor that learned the recording's key, OTPs and credentials first.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from juspay_kit import api, spec
 from juspay_kit.contract.observe import Observations
-from juspay_kit.errors import HarnessError, UsageError
+from juspay_kit.errors import UsageError
 from juspay_kit.proxy.cassette import body_bytes, learn_secrets
 from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
@@ -41,9 +39,6 @@ from juspay_kit.traffic.coverage import Coverage
 MASKED_CREDENTIAL = re.compile(r"\s*\S+\s+\[masked(-key-\d+)?\]\s*")
 MAX_REFS = 5  # exchanges named per finding
 CHUNK = 32  # exchanges read before they are judged
-PARALLEL_FROM = 4_000  # entries from which juspay-drift --jobs shares a recording between processes
-FIRST_SHARE_EXTRA = 0.05  # what a worker's hand-over costs, against judging (measured: 30 ms of 0.5 s)
-PARALLEL_BYTES = 128 * 1024  # a smaller file holds fewer entries (a HAR entry takes 36 bytes or more): no fork
 MAX_FINDINGS = 10_000  # kinds of finding kept (a hostile recording could make each exchange its own)
 
 
@@ -133,8 +128,8 @@ class Judge:
         self._keys_seen: set[str] = set()  # Authorization values already learned (each once, at most 1,000)
         self._secret_fields = self.facts.otp_fields | self.facts.credential_fields
         self._open_fields = api.open_answers(self.document)
-        self._workers: list[BaseProcess] = []  # forked by `parallel`, done, joined in `finish`
-        self._parsed: Recording | None = None
+        self.workers: list[BaseProcess] = []  # forked by `shares.judge`, done, joined in `finish`
+        self.parsed: Recording | None = None  # the recording `shares.judge` parsed here, kept as long
 
     def recording(self, recording: Recording) -> None:
         start = self.result.exchanges
@@ -230,42 +225,6 @@ class Judge:
         self.steps.append(journey.Step.slim(operation, sent_body, status, answer, ref, headers.get("x-merchantid", ""),
                                             success))  # fmt: skip
         self._coverage.add(operation, status, sent_body, answer, self.facts.refusal_code(answer))
-
-    def parallel(self, load: Callable[[], Recording], jobs: int) -> None:
-        """Judge a large HAR or VCR recording in `jobs` processes. Each parses it (`load`, from bytes read once
-        before the fork: its objects are then its own, and no page of them is copied when it counts a reference)
-        and judges a contiguous share of its entries, this one the first; the workers' findings, steps,
-        observations, coverage and secrets are then added in order, so the result is the one a single process
-        gives. A recording of fewer than PARALLEL_FROM entries (or a kit cassette) is judged here alone."""
-        context = multiprocessing.get_context("fork")
-        start = self.result.exchanges
-        workers = []
-        try:
-            for index in range(1, jobs):
-                receiver, sender = context.Pipe(duplex=False)
-                worker = context.Process(target=_judge_share, args=(self, load, index, jobs, sender), daemon=True)
-                worker.start()
-                sender.close()
-                workers.append((worker, receiver))
-            recording = load()
-            self.each(recording, _share(recording, 0, jobs))
-            states = [_received(receiver) for _, receiver in workers]
-        except BaseException:
-            for worker, _ in workers:
-                worker.kill()
-            raise
-        finally:
-            for worker, receiver in workers:
-                receiver.close()
-                self._workers.append(worker)  # joined in `finish`: meanwhile the system takes its memory back
-        self._parsed = recording  # freed with the judge, not object by object before the reports are written
-        for state in states:
-            if isinstance(state, BaseException):
-                raise state
-            self.absorb(state)
-        self.result.sources.append(
-            {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
-        )
 
     def state(self) -> dict[str, Any]:
         """What this judge has seen, as plain data."""
@@ -372,50 +331,13 @@ class Judge:
             result.notes.append(f"{result.outside} exchange(s) not under --server were left out")
         if result.unanswered:
             result.notes.append(f"{result.unanswered} request(s) got no answer in the recording: not judged")
-        for worker in self._workers:  # last: each was taking back its memory meanwhile
+        for worker in self.workers:  # last: each was taking back its memory meanwhile
             worker.join()
-        self._workers.clear()
+        self.workers.clear()
         return result
 
     def _drop(self, check: str) -> None:
         self._grouped = {key: found for key, found in self._grouped.items() if found.check != check}
-
-
-def _judge_share(parent: Judge, load: Callable[[], Recording], index: int, jobs: int, sender: Connection) -> None:
-    """In a forked worker: a fresh judge over one share of the recording; sends its state, or the fault it met
-    (a bug as its name only, which the parent reports on one line as its own)."""
-    try:
-        judge = Judge(parent.custom, parent.server)
-        recording = load()
-        judge.each(recording, _share(recording, index, jobs))
-        sender.send(judge.state())
-    except HarnessError as error:
-        sender.send(error)
-    except BaseException as error:  # noqa: BLE001 - the worker's bug is the parent's to report
-        sender.send(RuntimeError(type(error).__name__))
-    finally:
-        sender.close()
-
-
-def _received(receiver: Connection) -> dict[str, Any] | BaseException:
-    try:
-        state: dict[str, Any] | BaseException = receiver.recv()
-    except EOFError:
-        return UsageError("a process judging a share of the recording ended without its result (out of memory?)")
-    return state
-
-
-def _share(recording: Recording, index: int, jobs: int) -> Iterator[dict[str, Any]]:
-    """The exchanges of share `index` of `jobs`: all of them in the first when the recording is too small to share.
-    The first share, this process's, is FIRST_SHARE_EXTRA larger: the workers' results arrive while it ends it."""
-    size = recording.size
-    if recording.part is None or size < PARALLEL_FROM:
-        return recording.exchanges if index == 0 else iter(())
-    first = min(size, round(size / jobs * (1 + FIRST_SHARE_EXTRA)))
-    if index == 0:
-        return recording.part(0, first)
-    rest = size - first
-    return recording.part(first + rest * (index - 1) // (jobs - 1), first + rest * index // (jobs - 1))
 
 
 def ref_of(recording: Recording, exchange: dict[str, Any]) -> str:
