@@ -270,6 +270,32 @@ def test_the_key_and_the_newest_credentials_stay_masked_after_thousands_of_journ
     assert KEY not in masked and "4000000000001099" not in masked and "cr000000001099" not in masked, masked
 
 
+def test_a_workers_fault_or_bug_is_the_parents_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A fault in an entry only a worker judges stops the run as the parent's own would; a bug in a worker is
+    named on one line by the parent, and the worker prints no traceback."""
+    from juspay_kit.bench.drift import SERVER, build_har
+    from juspay_kit.proxy.recordings import read
+    from juspay_kit.traffic import shares
+
+    har = build_har(tmp_path / "t.har", shares.PARALLEL_FROM)
+    document = json.loads(har.read_text())
+    document["log"]["entries"][3990]["response"]["status"] = "x"
+    (tmp_path / "bad.har").write_text(json.dumps(document))
+    with pytest.raises(UsageError, match=r"log\.entries\[3990\]\.response\.status"):
+        shares.judge(drift.Judge(server=SERVER), lambda: read(tmp_path / "bad.har"), 2)
+
+    def bug(self: drift.Judge, exchange: dict[str, Any], ref: str) -> None:
+        if "[3990]" in ref:
+            raise ZeroDivisionError
+
+    monkeypatch.setattr(drift.Judge, "exchange", bug)  # the worker forks with it
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        shares.judge(drift.Judge(server=SERVER), lambda: read(har), 2)
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_counters_are_learned_only_when_the_sandbox_always_sends_the_field_tables_form() -> None:
     table = {"MaxOTPVerificationAllowed": "3", "MaxOTPRequestsAllowed": "3", "CodeExpiration": "5"}
     sample = SAMPLES["triggerOtp"]
