@@ -115,7 +115,8 @@ def run(
     if hard_exit:
         for stream in (sys.stdout, sys.stderr):
             try:
-                stream.flush()
+                if stream is not None:  # None: the command started with that descriptor closed (`>&-`)
+                    stream.flush()
             except (OSError, ValueError):  # a closed pipe: nothing more can be said
                 pass
         os._exit(code)

@@ -245,12 +245,15 @@ def test_an_undocumented_status_and_a_refusal_no_envelope_matches_are_learned_as
     assert "never reaches" not in json.dumps(proposals)
 
 
-def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it(tmp_path: Path) -> None:
+def test_a_recording_shared_between_processes_is_judged_as_one_process_judges_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from juspay_kit.bench.drift import SERVER, build_har
     from juspay_kit.proxy.recordings import read
     from juspay_kit.traffic import shares
 
-    har = build_har(tmp_path / "t.har", 118)  # journeys of five, cut by the shares (39, 78); planted at 0 and 100
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 100)  # shared, though small: the test stays cheap
+    har = build_har(tmp_path / "t.har", 118)  # journeys of five, cut by the shares (41, 79); planted at 0 and 100
     alone, shared = drift.Judge(server=SERVER), drift.Judge(server=SERVER)
     alone.recording(read(har))
     shares.judge(shared, lambda: read(har), 3)
@@ -294,6 +297,17 @@ def test_a_workers_fault_or_bug_is_the_parents_one_line(
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         shares.judge(drift.Judge(server=SERVER), lambda: read(har), 2)
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_file_that_cannot_hold_enough_entries_to_share_forks_no_process(tmp_path: Path) -> None:
+    """Any file of 128 KiB forked a worker that parsed the whole of it for nothing (memory twice over for a few
+    large bodies): a file is shared only when it may hold PARALLEL_FROM entries."""
+    from juspay_kit.bench.drift import build_har
+    from juspay_kit.traffic import shares
+
+    few = build_har(tmp_path / "few.har", shares.PARALLEL_FROM - 1).read_bytes()
+    assert len(few) > 1_000_000 and not shares.worth_sharing(few)
+    assert shares.worth_sharing(build_har(tmp_path / "enough.har", shares.PARALLEL_FROM).read_bytes())
 
 
 def test_counters_are_learned_only_when_the_sandbox_always_sends_the_field_tables_form() -> None:

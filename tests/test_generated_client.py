@@ -219,3 +219,19 @@ def test_bare_venv_installs_package_and_strict_consumer_runs(tmp_path: Path) -> 
     assert ran.stdout.strip() == "codeExpiration=5 bound=True"
     assert all(h["authorization"] == f"Basic {basic(API_KEY)}" for _, h, _ in recorder.requests)
     assert sys.prefix not in ran.stdout
+
+
+def test_the_package_loads_its_names_when_first_used_and_still_reaches_every_submodule() -> None:
+    """`import juspay_visa_agentic_client` loads no httpx (the kit's recording commands import its `limits`);
+    its names, and the submodules importing it once reached (`models`, `api`, `guard`), are there when asked."""
+    script = (
+        "import sys, juspay_visa_agentic_client as j\n"
+        "light = 'httpx' not in sys.modules\n"
+        "print(light, j.models.TriggerOtpRequest.__name__, j.api.device_binding.__name__, j.guard.MAX_JSON_DEPTH,"
+        " j.JuspayClient.__name__, hasattr(j, 'nothing'))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == [
+        "True", "TriggerOtpRequest", "juspay_visa_agentic_client.api.device_binding", "64", "JuspayClient", "False"
+    ]  # fmt: skip

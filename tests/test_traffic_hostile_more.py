@@ -23,8 +23,8 @@ from juspay_kit.proxy import cassette, har
 from juspay_kit.proxy.recordings import convert, read
 from juspay_kit.redact import Redactor
 from juspay_kit.refresh.learned import apply_proposal
-from juspay_kit.traffic import learn
-from tests.test_traffic_hostile import FETCH, SANDBOX, assert_refused, exchange
+from juspay_kit.traffic import drift, learn, report, shares
+from tests.test_traffic_hostile import FETCH, SANDBOX, assert_refused, exchange, judged
 
 _SCHEMAS = "/components/schemas"
 
@@ -252,3 +252,120 @@ def test_the_password_of_a_basic_credential_is_masked_wherever_it_appears() -> N
     record = exchange("triggerOtp", 401, {"echo": "wrong password pw-Xq9t2LmZ"}, authorization=authorization)
     masker.learn(record)
     assert "pw-Xq9t2LmZ" not in json.dumps(masker.mask(record))
+
+
+def _har(path: Path, *records: dict[str, Any]) -> Path:
+    path.write_bytes(har.head({}) + b",\n".join(har.encoded(har.entry(r, SANDBOX)) for r in records) + har.CLOSING)
+    return path
+
+
+def test_a_key_only_the_parents_share_carried_stays_masked_once_a_workers_secrets_are_absorbed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's newest secrets were taught after the parent's keys: a key only the parent's share carried (a
+    second API key, for half the night) was pushed out of the redactor, and a report naming it went out in clear."""
+    from juspay_kit import redact
+
+    for module, name, value in ((shares, "PARALLEL_FROM", 2), (redact, "MAX_SECRETS", 8), (drift, "MAX_SECRETS", 8)):
+        monkeypatch.setattr(module, name, value)  # the workers fork with them
+    other = "sk_other_Kq27vXw9"
+    first = exchange("triggerOtp", authorization="Basic " + api.encode_basic(other))
+    first["request"]["path"] = f"/echo/{other}"  # an undocumented path: a finding names it
+    fetched = [exchange("fetchPaymentCredentials", 200, {"tokenNumber": f"4{n:015d}"}, FETCH, n=n) for n in range(12)]
+    judge = drift.Judge()
+    shares.judge(judge, lambda: read(_har(tmp_path / "t.har", first, *fetched)), 2)
+    assert other not in json.dumps(judge.finish().as_dict())
+
+
+def test_a_worker_whose_parent_is_gone_ends_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Each worker held the read end of its own pipe (and of the earlier workers'): once the parent was killed (the
+    OOM killer, a CI timeout), a worker with more to send than a pipe holds blocked on it forever."""
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(drift.Judge, "state", lambda self: {"padding": "x" * 300_000})
+    monkeypatch.setattr(shares, "_received", lambda receiver: receiver.close() or UsageError("gone"))  # parent dies
+    judge = drift.Judge()
+    with pytest.raises(UsageError, match="gone"):
+        shares.judge(judge, lambda: read(_har(tmp_path / "t.har", *(exchange("triggerOtp", n=n) for n in range(6)))), 3)
+    for worker in judge.workers:
+        worker.join(5)
+        alive = worker.is_alive()
+        worker.kill()
+        assert not alive
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["json", "bodyText", "query"])
+def test_an_otp_a_request_carries_outside_parsed_json_is_masked_in_drifts_reports(tmp_path: Path, where: str) -> None:
+    """Drift learned secrets from parsed bodies only: a body read as text (JSON holding a lone surrogate, which no
+    validator takes, or a form) or a query kept its OTP unlearned, and an answer echoing it reached every report."""
+    otp, trigger = "482913", api.example(spec.load(), "triggerOtp")
+    sent = exchange("validateOtp", request={"otpValue": otp, "networkType": "VISA", "note": "\ud800"})
+    if where != "json":
+        del sent["request"]["body"]
+        sent["request"][where] = f"otpValue={otp}&networkType=VISA"
+    echo = exchange("triggerOtp", answer={**trigger, "response": {**trigger["response"], "maxOTPRequestsAllowed": otp}})
+    judge = drift.Judge()
+    judge.recording(read(_har(tmp_path / "t.har", sent, echo)))
+    report.write(judge.finish(), tmp_path, judge.redactor)
+    for name in ("drift.json", "drift.md", "drift-junit.xml", "drift.sarif"):
+        assert otp not in (tmp_path / name).read_text(), name
+
+
+def test_a_body_of_json_null_is_judged_as_null_not_as_invalid_json() -> None:
+    """`preparsed` takes None for "not parsed": drift then parsed the empty bytes it had passed instead of the body,
+    and a null request or answer was "body is not valid JSON" (the proxy says "expected type object")."""
+    record = exchange("triggerOtp")
+    record["request"]["body"] = record["response"]["body"] = None
+    found = {(f.check, f.message) for f in judged(record)[0].findings if f.where == "/"}
+    assert found == {
+        ("request_schema", "expected type object"),
+        ("response_schema_conformance", "expected type object"),
+    }
+
+
+def test_an_entry_left_out_whose_start_is_no_date_leaves_the_others_timed(tmp_path: Path) -> None:
+    """The text-order shortcut took the least start for the first even when it was no date ("0000-01-01...", of a
+    websocket entry, which is left out unchecked): every exchange's `at` was 0, and replay lost its pacing."""
+    timed = [exchange("triggerOtp", n=n) | {"startedAt": f"2026-12-06T10:00:0{5 * n}.000Z"} for n in range(2)]
+    socket = {
+        "startedDateTime": "0000-01-01T00:00:00.000Z",
+        "_resourceType": "websocket",
+        "request": {"url": "wss://x/"},
+    }
+    document = {"log": {"entries": [socket, *(har.entry(record, SANDBOX) for record in timed)]}}
+    (path := tmp_path / "t.har").write_text(json.dumps(document))
+    assert [e["at"] for e in read(path).exchanges] == [0, 5]
+
+
+def test_drift_started_with_stdout_closed_exits_with_its_verdict_and_no_traceback(tmp_path: Path) -> None:
+    """`juspay-drift ... >&-` leaves sys.stdout None: writing the console lines was an internal error, and the hard
+    exit's flush then raised on None: a traceback, and exit 1 for a recording that does not drift."""
+    import subprocess
+    import sys
+
+    har_path = _har(tmp_path / "t.har", exchange("triggerOtp"))
+    code = (f"import sys; sys.argv = ['juspay-drift', {str(har_path)!r}, '--report-dir', {str(tmp_path)!r}]; "
+            "sys.stdout = None; from juspay_kit.commands.drift import console; console()")  # fmt: skip
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=spec.ROOT)
+    assert (ran.returncode, ran.stderr) == (0, "") and (tmp_path / "drift.json").exists()
+
+
+def test_a_full_disk_for_drifts_reports_is_the_users_one_line(tmp_path: Path) -> None:
+    """A report that could not be written (ENOSPC) was an OSError: "internal error ... rerun with JUSPAY_DEBUG"."""
+    (tmp_path / "drift.md").symlink_to("/dev/full")
+    with pytest.raises(UsageError, match=r"cannot write .*drift\.md: No space left on device"):
+        report.write(drift.Drift(), tmp_path, Redactor())
+
+
+def test_a_misspelt_name_of_the_client_package_stays_an_error_to_type_checkers() -> None:
+    """The package imports its names when first used, by a module __getattr__: to mypy --strict it made every name
+    looked up in the package Any, so `from juspay_visa_agentic_client import JuspayClinet` passed."""
+    import ast
+
+    import juspay_visa_agentic_client as client
+
+    tree = ast.parse(Path(client.__file__ or "").read_text(encoding="utf-8"))
+    assert "__getattr__" not in [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+    assert client.JuspayClient.__name__ == "JuspayClient" and "JuspayClient" in dir(client)

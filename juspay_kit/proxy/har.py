@@ -88,7 +88,9 @@ def first_start(entries: list[Any]) -> datetime | None:
     texts = [entry.get("startedDateTime") if isinstance(entry, dict) else None for entry in entries]
     layout = texts[0] if texts and isinstance(texts[0], str) else ""
     if layout and all(isinstance(t, str) and len(t) == len(layout) and _UTC_LAYOUT.fullmatch(t) for t in texts):
-        return _started({"startedDateTime": min(str(t) for t in texts)})
+        first = _started({"startedDateTime": min(str(t) for t in texts)})
+        if first is not None:  # else the least is no date ("0000-..." of an entry left out): each is parsed
+            return first
     starts = [moment for entry in entries if (moment := _started(entry)) is not None]
     return min(starts) if starts else None
 

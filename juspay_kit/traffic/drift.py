@@ -28,11 +28,11 @@ from urllib.parse import SplitResult, urlsplit
 from juspay_kit import api, spec
 from juspay_kit.contract.observe import Observations
 from juspay_kit.errors import UsageError
-from juspay_kit.proxy.cassette import body_bytes, learn_secrets
+from juspay_kit.proxy.cassette import body_bytes, form_secrets, learn_secrets
 from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
-from juspay_kit.redact import MAX_SECRET_CHARS, MAX_SECRETS, Redactor, secrets_in
+from juspay_kit.redact import MAX_SECRET_CHARS, MAX_SECRETS, Redactor, fields_in_text, secrets_in
 from juspay_kit.traffic import journey
 from juspay_kit.traffic.coverage import Coverage
 
@@ -160,8 +160,9 @@ class Judge:
         return self._redactor
 
     def secrets(self, exchange: dict[str, Any]) -> dict[str, str]:
-        """Learn the secrets an exchange carries (its key, OTPs, credentials in either body); its request headers,
-        lower-cased, a credential masked on record standing as Basic (its value is not known, nor a secret)."""
+        """Learn the secrets an exchange carries (its key, OTPs, credentials in either body, parsed or not, or the
+        query); its request headers, lower-cased, a credential masked on record standing as Basic (its value is not
+        known, nor a secret)."""
         request, response = exchange.get("request") or {}, exchange.get("response")
         headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
         if MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")):
@@ -171,8 +172,12 @@ class Judge:
             if len(self._keys_seen) < 1000:
                 self._keys_seen.add(headers.get("authorization", ""))
         queued = self._queued
-        answer = response.get("body") if isinstance(response, dict) else None
-        for value in secrets_in(request.get("body")) + secrets_in(answer):
+        answered = response if isinstance(response, dict) else {}
+        found = secrets_in(request.get("body")) + secrets_in(answered.get("body"))
+        for text in (request.get("query"), request.get("bodyText"), answered.get("bodyText")):
+            if text and isinstance(text, str):  # a form, or JSON no validator takes (read as text: `text_fields`)
+                found += fields_in_text(text) + form_secrets(text)
+        for value in found:
             value = value[:MAX_SECRET_CHARS]  # as the redactor would keep it: a hostile body holds no more
             queued[value] = None
             queued.move_to_end(value)
@@ -193,14 +198,15 @@ class Judge:
         self._auth_seen = self._auth_seen or "authorization" in headers
         method = str(request.get("method", "")).upper()
         sent_body, answer_body = request.get("body"), response.get("body")
-        # a recording's `body` is JSON every validator takes (recorded.py): the checks take it as parsed
-        x = self.checker.exchange(method, path, headers, b"" if "body" in request else body_bytes(request))
-        x.preparsed(sent_body if "body" in request else None, answer_body if "body" in response else None)
+        # a recording's `body` is JSON every validator takes (recorded.py): the checks take it as parsed (JSON null,
+        # which `preparsed` reads as "not parsed", from its bytes)
+        x = self.checker.exchange(method, path, headers, b"" if sent_body is not None else body_bytes(request))
+        x.preparsed(sent_body, answer_body)
         sent = [v for v in self.checker.request(x) if not self._masked(v, request.get("body"))]
         x.sent = [v for v in x.sent if v in sent]
         answer_headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
         status = int(response.get("status", 0))
-        answer_raw = b"" if "body" in response else body_bytes(response)
+        answer_raw = b"" if answer_body is not None else body_bytes(response)
         found = sent + [
             v
             for v in self.checker.response(x, status, answer_headers, answer_raw)
@@ -250,7 +256,8 @@ class Judge:
         self.steps += [journey.Step(*step) for step in state["steps"]]
         self.observations.absorb(state["observations"])
         self._coverage.absorb(state["coverage"])
-        self.redactor.relearn(state["secrets"])
+        keys = [name for name in self.redactor.learned() if name.startswith("key:")]  # taught again last, as in
+        self._redactor.relearn(state["secrets"] + keys)  # `redactor`: a share's 1,000 secrets never push them out
         self._auth_seen = self._auth_seen or state["auth"]
         self._dropped += state["dropped"]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkProcess
 from typing import Any
 
 from juspay_kit.errors import HarnessError, UsageError
@@ -21,19 +22,32 @@ from juspay_kit.proxy.recordings import Recording
 from juspay_kit.traffic.drift import Judge
 
 PARALLEL_FROM = 4_000  # entries from which juspay-drift --jobs shares a recording between processes
-PARALLEL_BYTES = 128 * 1024  # a smaller file holds fewer entries (a HAR entry takes 36 bytes or more): no fork
 FIRST_SHARE_EXTRA = 0.05  # what a worker's hand-over costs, against judging (measured: 30 ms of 0.5 s)
+
+
+def worth_sharing(raw: bytes) -> bool:
+    """Whether a HAR or VCR.py file's bytes may hold PARALLEL_FROM entries: each names its `request` (counted up
+    to that many, in a few milliseconds). A file that cannot is judged without forking a process that would
+    parse it for nothing."""
+    at = 0
+    for _ in range(PARALLEL_FROM):
+        at = raw.find(b"request", at) + 1
+        if not at:
+            return False
+    return True
 
 
 def judge(parent: Judge, load: Callable[[], Recording], jobs: int) -> None:
     """Judge the recording `load` parses in `jobs` processes, into `parent`."""
     context = multiprocessing.get_context("fork")
     start = parent.result.exchanges
-    workers = []
+    workers: list[tuple[ForkProcess, Connection]] = []
     try:
         for index in range(1, jobs):
             receiver, sender = context.Pipe(duplex=False)
-            worker = context.Process(target=_judge_share, args=(parent, load, index, jobs, sender), daemon=True)
+            inherited = [receiver, *(held for _, held in workers)]  # read ends the worker closes (`_judge_share`)
+            arguments = (parent, load, index, jobs, sender, inherited)
+            worker = context.Process(target=_judge_share, args=arguments, daemon=True)
             worker.start()
             sender.close()
             workers.append((worker, receiver))
@@ -58,20 +72,32 @@ def judge(parent: Judge, load: Callable[[], Recording], jobs: int) -> None:
     )
 
 
-def _judge_share(parent: Judge, load: Callable[[], Recording], index: int, jobs: int, sender: Connection) -> None:
+def _judge_share(
+    parent: Judge, load: Callable[[], Recording], index: int, jobs: int, sender: Connection, inherited: list[Connection]
+) -> None:
     """In a forked worker: a fresh judge over one share of the recording; sends its state, or the fault it met
-    (a bug as its name only, which the parent reports on one line as its own)."""
+    (a bug as its name only, which the parent reports on one line as its own). The read ends the fork copied are
+    closed first: held here, a parent killed meanwhile would leave this process blocked on a full pipe forever."""
+    for end in inherited:
+        end.close()
     try:
         judge = Judge(parent.custom, parent.server)
         recording = load()
         judge.each(recording, _share(recording, index, jobs))
-        sender.send(judge.state())
+        _send(sender, judge.state())
     except HarnessError as error:
-        sender.send(error)
+        _send(sender, error)
     except BaseException as error:  # noqa: BLE001 - the worker's bug is the parent's to report
-        sender.send(RuntimeError(type(error).__name__))
+        _send(sender, RuntimeError(type(error).__name__))
     finally:
         sender.close()
+
+
+def _send(sender: Connection, message: object) -> None:
+    try:
+        sender.send(message)
+    except OSError:  # the parent is gone: no one to tell, and no traceback for its terminal
+        pass
 
 
 def _received(receiver: Connection) -> dict[str, Any] | BaseException:

@@ -29,15 +29,24 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = import_module(home, __name__)
-    value = module if name == "exceptions" else getattr(module, name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # hidden from type checkers: a module __getattr__ would make every misspelt name Any to them
 
+    def __getattr__(name: str) -> Any:
+        home = _HOMES.get(name)
+        if home is not None:
+            module = import_module(home, __name__)
+            value = module if name == "exceptions" else getattr(module, name)
+        elif not name.startswith("__"):  # `models`, `api`, `guard`...: there once the client is, as they were
+            import_module(".juspay_client", __name__)  # when importing the package loaded it (before 2.2)
+            value = globals().get(name, _ABSENT)
+        else:
+            value = _ABSENT
+        if value is _ABSENT:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = value
+        return value
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    _ABSENT = object()
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))
