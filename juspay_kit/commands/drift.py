@@ -49,19 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     judge = drift.Judge(server=args.server)  # a bad --server is refused here, before anything is written
     problems = read_report(args.redocly) if args.redocly is not None else None
     prepare(args.report_dir)
-    gc.disable()  # the recording's many small objects make no cycles to collect, and the collector would walk
-    # them again and again (0.2 s of 2 on 20,000 exchanges)
-    try:
-        for path in args.recordings:
-            fmt = recording_format(args)
-            raw = whole(path, fmt) if args.jobs > 1 else None  # read once, parsed by each process that shares it
-            if raw is not None and shares.worth_sharing(raw):
-                shares.judge(judge, functools.partial(read, path, fmt, raw), args.jobs)
-            else:
-                judge.recording(read(path, fmt, raw))
-        result = judge.finish()
-    finally:
-        gc.enable()  # for a caller in the same process
+    for path in args.recordings:
+        fmt = recording_format(args)
+        raw = whole(path, fmt) if args.jobs > 1 else None  # read once, parsed by each process that shares it
+        if raw is not None and shares.worth_sharing(raw):
+            shares.judge(judge, functools.partial(read, path, fmt, raw), args.jobs)
+        else:
+            judge.recording(read(path, fmt, raw))
+    result = judge.finish()
     if problems is not None:
         result.redocly = compare(problems, result)
     report.write(result, args.report_dir, judge.redactor)
@@ -70,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> NoReturn:
+    gc.disable()  # a process that ends once judged: the recording's many small objects make no cycles, and the
+    # collector would walk them again and again (0.2 s of 2 on 20,000 exchanges)
     run(main, hard_exit=True)
 
 
