@@ -21,8 +21,9 @@ import functools
 import json
 import re
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from juspay_kit import api
 
@@ -36,6 +37,7 @@ MAX_PIECES = 100_000  # pieces kept for all secrets together (a 1,024-character 
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"})
 # a `"name": value` pair in text that is not JSON: (name, separator, value); the name is checked by field_mask
 _FIELD_IN_TEXT = re.compile(r'"([^"\\\s,:{}\[\]]{1,64})"(\s*:\s*"?)([^",}\s]{1,256})')
+_FORM_PAIR = re.compile(r"[^&]+")  # a form's or query's pairs, split as parse_qsl splits them
 _AUTHORIZATION = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)\s+[A-Za-z0-9+/=._-]+")
 
 
@@ -62,9 +64,19 @@ def is_otp_field(name: str) -> bool:
     return field_mask(name) == OTP_MASK
 
 
-def fields_in_text(text: str) -> list[str]:
-    """The values of the secret fields that text which is not JSON carries as `"name": value`."""
-    return [value for name, _, value in _FIELD_IN_TEXT.findall(text) if field_mask(name)]
+def fields_in_text(text: str) -> Iterator[str]:
+    """The values of the secret fields that text which is not JSON carries as `"name": value`, one at a time (a
+    text of a million pairs is never listed whole)."""
+    return (found[3] for found in _FIELD_IN_TEXT.finditer(text) if field_mask(found[1]))
+
+
+def form_secrets(text: str) -> Iterator[str]:
+    """The values of the secret fields a form body (`otpValue=123456&networkType=VISA`) or query carries, read as
+    `parse_qsl` reads them, one pair at a time (a query of a million pairs, which no cap bounds, is never listed)."""
+    for pair in _FORM_PAIR.finditer(text):
+        name, _, value = pair[0].partition("=")
+        if value and field_mask(unquote_plus(name)):
+            yield unquote_plus(value)
 
 
 def mask_fields_in_text(text: str) -> str:
@@ -139,6 +151,7 @@ class Redactor:
         self._piece_count = 0  # pieces held by the secrets (a piece two secrets share counts twice)
         self._exact: dict[int, Counter[str]] = {}  # length -> short secrets of that length
         self.basic_credentials: OrderedDict[str, None] = OrderedDict()  # base64 of "key:" (lower case), bounded
+        self.forgotten = 0  # secrets forgotten so far: a caller that skips what it taught before knows to teach again
 
     def add_api_key(self, api_key: str) -> None:
         api_key = api_key[:MAX_SECRET_CHARS]
@@ -193,6 +206,7 @@ class Redactor:
             self._forget(*self._secrets.popitem(last=False)[1])
 
     def _forget(self, pieces: set[str], exact: set[str]) -> None:
+        self.forgotten += 1
         self._piece_count -= len(pieces)
         self._pieces.subtract(pieces)
         for piece in pieces:

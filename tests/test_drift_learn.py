@@ -337,3 +337,56 @@ def test_a_proposal_masks_what_the_recording_taught_even_in_where_its_evidence_p
     learner.recording(Recording("har", Path(f"night-{KEY}.har"), SANDBOX, iter([exchange("triggerOtp", 409, refused)])))
     (proposal,) = learner.proposals("2026-12-06")
     assert "NEW_CODE_B" in json.dumps(proposal) and KEY not in json.dumps(proposal)
+
+
+def test_how_deep_a_recording_may_nest_is_the_same_with_any_number_of_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's parser recurses from where it is called: a worker parses several frames deeper than its parent, and
+    the parent deeper than --jobs 1, so a HAR nesting nearly as deep as Python recurses (in a field no reader
+    reads) was judged by --jobs 1 and refused, "nested too deeply", by --jobs 2."""
+    import sys
+
+    from juspay_kit.proxy import har
+    from juspay_kit.proxy.recordings import read
+    from juspay_kit.traffic import shares
+
+    monkeypatch.setattr(shares, "PARALLEL_FROM", 2)
+    path, text = tmp_path / "t.har", json.dumps({"log": {"entries": [har.entry(exchange("triggerOtp"), SANDBOX)] * 2}})
+
+    def reads(depth: int) -> bool:
+        path.write_text(f'{text[:-1]}, "_deep": {"[" * depth}{"]" * depth}}}')
+        try:
+            return read(path).size == 2
+        except UsageError:
+            return False
+
+    assert next(depth for depth in range(sys.getrecursionlimit(), 0, -1) if reads(depth)) > 100
+    shares.judge(judge := drift.Judge(), lambda: read(path), 2)
+    assert judge.finish().exchanges == 2
+
+
+def test_the_secrets_of_a_text_are_learned_a_pair_at_a_time() -> None:
+    """Every `"otpValue": ...` and form pair of a body read as text, or of a query (which no cap bounds), was listed
+    before the newest 1,000 were kept: a text of a million pairs took 14 times its size."""
+    import tracemalloc
+
+    sent = exchange("validateOtp", request={})
+    del sent["request"]["body"]
+    sent["request"]["bodyText"] = "".join(f'"otpValue": "{n:08d}",' for n in range(20_000))
+    sent["request"]["query"] = "&".join(f"otpValue=q{n:07d}" for n in range(20_000))
+    judge = drift.Judge()
+    tracemalloc.start()
+    judge.secrets(sent)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 1_000_000 and judge.redactor.text("00019999") == "[masked]"  # the newest, of the text read last
+
+
+def test_a_key_back_after_hundreds_of_others_is_masked_again() -> None:
+    """Drift teaches each Authorization value once: 600 keys later the redactor had forgotten the first, its return
+    taught nothing, and a finding naming it (an undocumented path) went out in clear."""
+    first = [exchange("triggerOtp", authorization=f"Basic {api.encode_basic('sk_first_Kq27vXw9')}", path=p)
+             for p in ("/", "/echo/sk_first_Kq27vXw9")]  # fmt: skip
+    others = [exchange("triggerOtp", authorization=f"Basic {api.encode_basic(f'sk_{n:08d}')}") for n in range(600)]
+    assert "Kq27vXw9" not in json.dumps(judged(first[0], *others, first[1]).as_dict())

@@ -369,3 +369,22 @@ def test_a_misspelt_name_of_the_client_package_stays_an_error_to_type_checkers()
     tree = ast.parse(Path(client.__file__ or "").read_text(encoding="utf-8"))
     assert "__getattr__" not in [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
     assert client.JuspayClient.__name__ == "JuspayClient" and "JuspayClient" in dir(client)
+
+
+@pytest.mark.parametrize(
+    ("httpx", "then", "shown"),
+    [("sys.modules['httpx'] = None", "from juspay_visa_agentic_client import errors, limits, models; print('ok')\n"
+      "    from juspay_visa_agentic_client import JuspayClient", r"ok\n.*httpx"),
+     ("import httpx; del httpx.Timeout", "from juspay_visa_agentic_client import JuspayClient", r"'Timeout'")],
+)  # fmt: skip
+def test_the_client_package_without_a_working_httpx_imports_what_needs_none_and_names_the_fault(
+    httpx: str, then: str, shown: str
+) -> None:
+    """Every name but the five went through the whole client: without httpx `from juspay_visa_agentic_client import
+    limits` failed (limits imports nothing); an httpx lacking a name the client uses was "cannot import name"."""
+    import subprocess
+    import sys
+
+    code = f"import sys\n{httpx}\ntry:\n    {then}\nexcept ImportError as error:\n    print(error)"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert ran.stderr == "" and re.search(shown, ran.stdout), ran.stdout

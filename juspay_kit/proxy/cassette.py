@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from juspay_kit.errors import UsageError
-from juspay_kit.redact import SECRET_HEADERS, Redactor, field_mask, fields_in_text, masked_secret_header
+from juspay_kit.redact import SECRET_HEADERS, Redactor, field_mask, fields_in_text, form_secrets, masked_secret_header
 from juspay_kit.wire import decode_credential, split_authorization
 
 FORMAT = "juspay-cassette"
@@ -95,11 +95,6 @@ def body_fields(redactor: Redactor, raw: bytes) -> dict[str, Any]:
         return {"bodyText": text}
     redactor.learn(parsed)
     return {"body": parsed}
-
-
-def form_secrets(text: str) -> list[str]:
-    """The values of the secret fields a form body (`otpValue=123456&networkType=VISA`) or query carries."""
-    return [value for name, value in parse_qsl(text, keep_blank_values=True) if value and field_mask(name)]
 
 
 def masked_query(redactor: Redactor, query: str) -> str:

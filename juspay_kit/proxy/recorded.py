@@ -40,7 +40,7 @@ from juspay_visa_agentic_client.limits import MAX_JSON_DEPTH, json_depth
 from juspay_kit.cli import printable
 from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy import cassette
-from juspay_kit.redact import Redactor, field_mask, fields_in_text
+from juspay_kit.redact import Redactor, field_mask, fields_in_text, form_secrets
 from juspay_kit.schema import FLOAT_MAX, hazard
 from juspay_kit.spec import MAX_EXPANDED
 
@@ -359,7 +359,7 @@ class Masker:
             if "body" in part:
                 self._learn(part["body"])
             elif isinstance(part.get("bodyText"), str):  # `"otpValue": 123456` text, or a form: otpValue=123456
-                for value in [*fields_in_text(part["bodyText"]), *cassette.form_secrets(part["bodyText"])]:
+                for value in [*fields_in_text(part["bodyText"]), *form_secrets(part["bodyText"])]:
                     if not _MASK.fullmatch(value):
                         self.redactor.add_secret(value)
 

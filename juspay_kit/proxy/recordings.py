@@ -27,6 +27,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,7 +67,7 @@ def read(path: Path, fmt: str | None = None, raw: bytes | None = None) -> Record
         return _kit(path)
     text = decoded(raw, path)
     del raw
-    document = load_json(text, path) if text.lstrip().startswith(("{", "[")) else load_yaml(text, path)
+    document = _parsed(text, path)
     del text
     if fmt is None:
         fmt = _format_of(document)
@@ -83,6 +84,28 @@ def read(path: Path, fmt: str | None = None, raw: bytes | None = None) -> Record
     origin, exchanges = vcr.exchanges(document, path)
     return Recording(fmt, path, origin, exchanges, len(vcr.entries(document)),
                      lambda start, stop: vcr.part(document, path, start, stop))  # fmt: skip
+
+
+def _parsed(text: str, path: Path) -> Any:
+    """The document, parsed in a thread of its own. The parsers recurse from where they are called: from the caller's
+    stack, how deep a document may nest would depend on who reads it (a worker of `juspay-drift --jobs` is several
+    frames deeper than its parent, the parent one deeper than --jobs 1), and so would the verdict."""
+    outcome: list[tuple[Any, BaseException | None]] = []
+
+    def parse() -> None:
+        try:
+            load = load_json if text.lstrip().startswith(("{", "[")) else load_yaml
+            outcome.append((load(text, path), None))
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller
+            outcome.append((None, error))
+
+    parser = threading.Thread(target=parse, daemon=True)
+    parser.start()
+    parser.join()
+    document, error = outcome[0]
+    if error is not None:
+        raise error
+    return document
 
 
 def whole(path: Path, fmt: str | None = None) -> bytes | None:

@@ -28,11 +28,11 @@ from urllib.parse import SplitResult, urlsplit
 from juspay_kit import api, spec
 from juspay_kit.contract.observe import Observations
 from juspay_kit.errors import UsageError
-from juspay_kit.proxy.cassette import body_bytes, form_secrets, learn_secrets
+from juspay_kit.proxy.cassette import body_bytes, learn_secrets
 from juspay_kit.proxy.checks import ExchangeChecker, Violation
 from juspay_kit.proxy.recorded import origin_of
 from juspay_kit.proxy.recordings import Recording
-from juspay_kit.redact import MAX_SECRET_CHARS, MAX_SECRETS, Redactor, fields_in_text, secrets_in
+from juspay_kit.redact import MAX_SECRET_CHARS, MAX_SECRETS, Redactor, fields_in_text, form_secrets, secrets_in
 from juspay_kit.traffic import journey
 from juspay_kit.traffic.coverage import Coverage
 
@@ -126,6 +126,7 @@ class Judge:
         self._auth_seen = False
         self._dropped = 0
         self._keys_seen: set[str] = set()  # Authorization values already learned (each once, at most 1,000)
+        self._forgotten = 0  # what the redactor had forgotten when _keys_seen was last trusted
         self._secret_fields = self.facts.otp_fields | self.facts.credential_fields
         self._open_fields = api.open_answers(self.document)
         self.workers: list[BaseProcess] = []  # forked by `shares.judge`, done, joined in `finish`
@@ -165,6 +166,8 @@ class Judge:
         known, nor a secret)."""
         request, response = exchange.get("request") or {}, exchange.get("response")
         headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
+        if self._redactor.forgotten != self._forgotten:  # a key taught before may be gone: each is taught again
+            self._keys_seen, self._forgotten = set(), self._redactor.forgotten
         if MASKED_CREDENTIAL.fullmatch(headers.get("authorization", "")):
             headers["authorization"] = "Basic " + api.encode_basic("masked")
         elif headers.get("authorization") not in self._keys_seen or "x-api-key" in headers or "api-key" in headers:
@@ -173,10 +176,10 @@ class Judge:
                 self._keys_seen.add(headers.get("authorization", ""))
         queued = self._queued
         answered = response if isinstance(response, dict) else {}
-        found = secrets_in(request.get("body")) + secrets_in(answered.get("body"))
+        found: Iterable[str] = secrets_in(request.get("body")) + secrets_in(answered.get("body"))
         for text in (request.get("query"), request.get("bodyText"), answered.get("bodyText")):
-            if text and isinstance(text, str):  # a form, or JSON no validator takes (read as text: `text_fields`)
-                found += fields_in_text(text) + form_secrets(text)
+            if text and isinstance(text, str):  # a form, or JSON no validator takes (read as text: `text_fields`),
+                found = itertools.chain(found, fields_in_text(text), form_secrets(text))  # a pair at a time
         for value in found:
             value = value[:MAX_SECRET_CHARS]  # as the redactor would keep it: a hostile body holds no more
             queued[value] = None

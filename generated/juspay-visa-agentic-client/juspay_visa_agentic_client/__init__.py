@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,10 +35,15 @@ if not TYPE_CHECKING:  # hidden from type checkers: a module __getattr__ would m
     def __getattr__(name: str) -> Any:
         home = _HOMES.get(name)
         if home is not None:
-            module = import_module(home, __name__)
+            module = _imported(home)
             value = module if name == "exceptions" else getattr(module, name)
         elif not name.startswith("__"):  # `models`, `api`, `guard`...: there once the client is, as they were
-            import_module(".juspay_client", __name__)  # when importing the package loaded it (before 2.2)
+            try:  # when importing the package loaded it (before 2.2)
+                _imported(".juspay_client")
+            except ImportError:  # no httpx: a module that needs none (`from . import limits`) still imports
+                if not name.isidentifier() or find_spec(f"{__name__}.{name}") is None:
+                    raise
+                import_module(f".{name}", __name__)
             value = globals().get(name, _ABSENT)
         else:
             value = _ABSENT
@@ -47,6 +53,14 @@ if not TYPE_CHECKING:  # hidden from type checkers: a module __getattr__ would m
         return value
 
     _ABSENT = object()
+
+    def _imported(home: str) -> Any:
+        """The module; an AttributeError raised while importing it (an httpx without a name the client uses) as the
+        ImportError it is: from `__getattr__` it would read as "no such name" (`from . import JuspayClient`)."""
+        try:
+            return import_module(home, __name__)
+        except AttributeError as error:
+            raise ImportError(f"{__name__}{home} did not import: {error}") from error
 
     def __dir__() -> list[str]:
         return sorted(set(globals()) | set(__all__))
