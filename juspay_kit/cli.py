@@ -91,6 +91,14 @@ def seconds(text: str) -> float:
     return value
 
 
+def _drop_output() -> None:
+    """Point stdout at /dev/null: what is still buffered for a closed pipe is dropped, not raised again at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test's, or none at all)
+        pass
+
+
 def run(
     main: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None, *, hard_exit: bool = False
 ) -> NoReturn:
@@ -105,6 +113,11 @@ def run(
         code = EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        code = EXIT_ERROR
+    except BrokenPipeError:  # the reader of its output went away (`| head`): the rest is no one's to read
+        _drop_output()
+        print(f"{sys.argv[0].rsplit('/', 1)[-1]}: error: its output was closed before all of it was written",
+              file=sys.stderr)  # fmt: skip
         code = EXIT_ERROR
     except Exception as exc:  # a bug, not the user's input: still one line, and no message that may hold a secret
         if os.environ.get("JUSPAY_DEBUG"):

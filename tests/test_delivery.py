@@ -370,3 +370,15 @@ def test_every_command_answers_an_unknown_flag_with_one_line_and_exit_2(name: st
     command = importlib.import_module(f"juspay_kit.commands.{name}")
     ran = run_command(command.main, ["--no-such-flag"])
     assert ran.returncode == 2 and ran.stderr.count("\n") == 1 and "Traceback" not in ran.stderr, ran.stderr
+
+
+def test_a_command_whose_reader_went_away_says_so_on_one_line() -> None:
+    """`juspay-... | head -c 1` of a long output: the print that met the closed pipe was "internal error
+    (BrokenPipeError); rerun with JUSPAY_DEBUG=1", and the buffered rest was raised again at exit."""
+    script = "from juspay_kit.cli import run\nrun(lambda argv: print('x' * 1_000_000) or 0)\n"
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE) as ran:
+        assert ran.stdout is not None and ran.stderr is not None
+        ran.stdout.read(1)
+        ran.stdout.close()
+        error = ran.stderr.read().decode()
+    assert ran.returncode == 2 and error.count("\n") == 1 and "output was closed" in error, error

@@ -357,6 +357,12 @@ def test_a_full_disk_for_drifts_reports_is_the_users_one_line(tmp_path: Path) ->
     (tmp_path / "drift.md").symlink_to("/dev/full")
     with pytest.raises(UsageError, match=r"cannot write .*drift\.md: No space left on device"):
         report.write(drift.Drift(), tmp_path, Redactor())
+    from juspay_kit.contract import report as contract_report  # the contract's reports, alike
+    from juspay_kit.contract.results import RunResult
+
+    (tmp_path / "junit.xml").symlink_to("/dev/full")
+    with pytest.raises(UsageError, match=r"cannot write .*junit\.xml: No space left on device"):
+        contract_report.write(RunResult("t", "mock", 0, "all", 1), tmp_path, Redactor())
 
 
 def test_a_misspelt_name_of_the_client_package_stays_an_error_to_type_checkers() -> None:

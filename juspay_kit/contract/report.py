@@ -236,7 +236,15 @@ def write(result: RunResult, directory: Path, redactor: Redactor) -> dict[str, A
     data = summary(result)
     # masked before it is serialised: a short secret equal to a number must not turn a count into "[masked]"
     text = json.dumps(redactor.value(data), indent=2, ensure_ascii=False) + "\n"  # a lone surrogate stays escaped
-    (directory / "summary.json").write_text(text, encoding="utf-8", errors="backslashreplace")
-    (directory / "junit.xml").write_bytes(redactor.text(junit(result).decode()).encode())
-    (directory / "summary.md").write_text(printable(redactor.text(markdown(data))), encoding="utf-8")
+    save(directory / "summary.json", text)
+    save(directory / "junit.xml", redactor.text(junit(result).decode()))
+    save(directory / "summary.md", printable(redactor.text(markdown(data))))
     return data
+
+
+def save(path: Path, text: str) -> None:
+    """A report's text as UTF-8 (a lone surrogate escaped); a full disk or a lost folder is the user's one line."""
+    try:
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None

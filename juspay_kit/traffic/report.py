@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 
 from juspay_kit import __version__, spec
 from juspay_kit.cli import printable
-from juspay_kit.errors import UsageError
+from juspay_kit.contract.report import save
 from juspay_kit.redact import Redactor
 from juspay_kit.traffic.drift import Drift, against
 
@@ -190,10 +190,7 @@ def write(drift: Drift, directory: Path, redactor: Redactor) -> None:
         "drift.sarif": json.dumps(redactor.value(sarif(drift)), indent=2, ensure_ascii=False) + "\n",
     }
     for name, text in texts.items():
-        try:
-            (directory / name).write_text(text, encoding="utf-8", errors="backslashreplace")
-        except OSError as exc:  # a full disk: the user's to fix, not a bug of the kit's
-            raise UsageError(f"cannot write {directory / name}: {exc.strerror or type(exc).__name__}") from None
+        save(directory / name, text)
 
 
 def _operation_lines(path: Path) -> dict[str, int]:
