@@ -30,10 +30,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 MAX_EXPANDED = 4_000_000  # characters and nodes of a document with every alias expanded (the spec: ~40,000)
 
 
-_SAFE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present (8x faster): never a full loader
+SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present (8x faster); never full
 
 
-class _StrictLoader(_SAFE):  # type: ignore[misc]
+class _StrictLoader(SAFE_LOADER):  # type: ignore[misc]
     """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
 
 
@@ -45,31 +45,36 @@ def load_yaml(text: str, loader: type[yaml.SafeLoader] | None = None) -> Any:
         node = parser.get_single_node()
         if node is None:
             return None
-        if expanded_size(node) > MAX_EXPANDED:
+        if expanded_size(node, MAX_EXPANDED) > MAX_EXPANDED:
             raise ValueError(f"its aliases expand it beyond {MAX_EXPANDED} nodes and characters")
         return parser.construct_document(node)
     finally:
         parser.dispose()
 
 
-def expanded_size(root: Any) -> int:
-    """Nodes plus scalar characters of a composed YAML graph, each alias counted as a full copy."""
+def expanded_size(root: Any, limit: int) -> int:
+    """Nodes plus scalar characters of a composed YAML graph, each alias counted as a full copy, up to
+    `limit + 1` (also for an alias to the node that holds it). No recursion."""
     sizes: dict[int, int] = {}
-
-    def size(node: Any) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
+    started: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
         if isinstance(node, yaml.ScalarNode):
-            total = 1 + len(node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(child) for child in node.value)
+            sizes[id(node)] = 1 + len(node.value)
+            continue
+        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+        if done:
+            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(child)] for child in children))
+        elif id(node) in started:
+            return limit + 1  # a node inside itself: endless
         else:
-            total = 1 + sum(size(key) + size(value) for key, value in node.value)
-        sizes[id(node)] = min(total, MAX_EXPANDED + 1)
-        return sizes[id(node)]
-
-    return size(root)
+            started.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+    return sizes[id(root)]
 
 
 def _mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:

@@ -42,12 +42,11 @@ from juspay_kit.errors import HarnessError, UsageError
 from juspay_kit.proxy import cassette
 from juspay_kit.redact import Redactor, field_mask, fields_in_text, form_secrets
 from juspay_kit.schema import FLOAT_MAX, hazard
-from juspay_kit.spec import MAX_EXPANDED
+from juspay_kit.spec import MAX_EXPANDED, SAFE_LOADER, expanded_size
 
 MAX_BODY_BYTES = 16 * 1024 * 1024  # one body of one exchange
 MAX_NUMBER = 1e15  # a duration in milliseconds beyond this (31,000 years) is no recording's
 YAML_GROWTH = 4  # aliases may expand a YAML document to 4 times its length, plus MAX_EXPANDED (vcrpy writes none)
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: never a full loader
 _MASK = re.compile(r"\[masked(?:-[a-z]+(?:-\d+)?)?\]")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK = "http://127.0.0.1"  # the origin written for an exchange whose recording names none (`base_origin`)
@@ -94,7 +93,7 @@ def load_json(text: str, path: Path) -> Any:
 
 def load_yaml(text: str, path: Path) -> Any:
     """YAML through the safe loader, refused when its aliases would expand it (a YAML bomb) or loop."""
-    loader = _LOADER(text)
+    loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -112,31 +111,6 @@ def load_yaml(text: str, path: Path) -> Any:
         raise UsageError(f"{path}: not YAML this kit reads") from None
     finally:
         loader.dispose()
-
-
-def expanded_size(root: Any, limit: int) -> int:
-    """Nodes plus scalar characters of a composed YAML graph, each alias counted as a full copy, up to
-    `limit + 1` (also for an alias to the node that holds it). No recursion."""
-    sizes: dict[int, int] = {}
-    started: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if id(node) in sizes:
-            continue
-        if isinstance(node, yaml.ScalarNode):
-            sizes[id(node)] = 1 + len(node.value)
-            continue
-        children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
-        if done:
-            sizes[id(node)] = min(limit + 1, 1 + sum(sizes[id(child)] for child in children))
-        elif id(node) in started:
-            return limit + 1  # a node inside itself: endless
-        else:
-            started.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-    return sizes[id(root)]
 
 
 def text_fields(text: str, path: Path, where: str) -> dict[str, Any]:
