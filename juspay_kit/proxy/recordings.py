@@ -78,8 +78,9 @@ def read(path: Path, fmt: str | None = None, raw: bytes | None = None) -> Record
             )
     if fmt == "har":
         origin, exchanges = har.exchanges(document, path)
-        first = har.first_start(har.entries(document))
-        return Recording(fmt, path, origin, exchanges, len(har.entries(document)),
+        entries = har.entries(document)
+        first = har.first_start(entries)
+        return Recording(fmt, path, origin, exchanges, len(entries),
                          lambda start, stop: har.part(document, path, start, stop, first))  # fmt: skip
     origin, exchanges = vcr.exchanges(document, path)
     return Recording(fmt, path, origin, exchanges, len(vcr.entries(document)),

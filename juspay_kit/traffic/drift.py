@@ -135,6 +135,10 @@ class Judge:
     def recording(self, recording: Recording) -> None:
         start = self.result.exchanges
         self.each(recording, recording.exchanges)
+        self.judged_source(recording, start)
+
+    def judged_source(self, recording: Recording, start: int) -> None:
+        """Name a recording among the sources, with the exchanges judged since `start`."""
         self.result.sources.append(
             {"path": str(recording.path), "format": recording.format, "exchanges": self.result.exchanges - start}
         )
@@ -154,11 +158,17 @@ class Judge:
         taught here, the newest MAX_SECRETS of them (all a redactor keeps): a recording of many journeys holds
         thousands, and teaching each as it came cost more than judging. The keys are taught again last, so that
         they are the last a redactor would forget."""
-        if self._queued:
-            keys = [name for name in self._redactor.learned() if name.startswith("key:")]
-            self._redactor.relearn(["secret:" + value for value in self._queued] + keys)
-            self._queued.clear()
+        self._teach([])
         return self._redactor
+
+    def _teach(self, learned: list[str]) -> None:
+        """Teach the redactor what is queued, then these secrets ("secret:VALUE", "key:VALUE"), then every key it
+        knows again: the keys stay the last it would forget, whatever a recording's (or a share's) credentials."""
+        queued = ["secret:" + value for value in self._queued]
+        self._queued.clear()
+        if queued or learned:
+            keys = [name for name in self._redactor.learned() if name.startswith("key:")]
+            self._redactor.relearn(queued + learned + keys)
 
     def secrets(self, exchange: dict[str, Any]) -> dict[str, str]:
         """Learn the secrets an exchange carries (its key, OTPs, credentials in either body, parsed or not, or the
@@ -259,8 +269,7 @@ class Judge:
         self.steps += [journey.Step(*step) for step in state["steps"]]
         self.observations.absorb(state["observations"])
         self._coverage.absorb(state["coverage"])
-        keys = [name for name in self.redactor.learned() if name.startswith("key:")]  # taught again last, as in
-        self._redactor.relearn(state["secrets"] + keys)  # `redactor`: a share's 1,000 secrets never push them out
+        self._teach(state["secrets"])  # after what this judge queued
         self._auth_seen = self._auth_seen or state["auth"]
         self._dropped += state["dropped"]
 

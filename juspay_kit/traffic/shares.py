@@ -67,9 +67,7 @@ def judge(parent: Judge, load: Callable[[], Recording], jobs: int) -> None:
         if isinstance(state, BaseException):
             raise state
         parent.absorb(state)
-    parent.result.sources.append(
-        {"path": str(recording.path), "format": recording.format, "exchanges": parent.result.exchanges - start}
-    )
+    parent.judged_source(recording, start)
 
 
 def _judge_share(
